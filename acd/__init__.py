@@ -1,0 +1,1 @@
+"""The ACD: queues, routing, agent states, callbacks, metrics and records."""

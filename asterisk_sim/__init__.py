@@ -1,0 +1,1 @@
+"""A simulated Asterisk (AMI server + the Asterisk side of FastAGI) for tests, the demo and capacity planning."""
