@@ -1,0 +1,1 @@
+"""SQLite storage of records (aiosqlite): one writer task, WAL, batched commits, migrations."""
