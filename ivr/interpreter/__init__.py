@@ -1,0 +1,1 @@
+"""The pure dialplan interpreter: `Machine` and the actions it exchanges with a runner."""
