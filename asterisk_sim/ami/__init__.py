@@ -1,0 +1,1 @@
+"""The manager interface of the simulated Asterisk (like port 5038)."""
