@@ -65,6 +65,8 @@ class CommandResult:
     message: str
     reference: str | None = None
     """E.g. the callback id created."""
+    deferred: bool = False
+    """Accepted, but applied after the agent's current call (a pause or logout mid-call)."""
 
 
 class CenterPort(Protocol):

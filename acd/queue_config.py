@@ -28,6 +28,7 @@ from configlang.source import MapNode, Node, ScalarNode, load_yaml_file
 
 QUEUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 DTMF_KEY = re.compile(r"[0-9*#]\Z")
+STEP_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 STRATEGIES = ("longest_idle", "least_occupancy", "fewest_calls", "best_skill", "round_robin")
 
 
@@ -36,26 +37,23 @@ class Destination:
     """Where a caller goes when they leave a queue without an agent.
 
     ``continue``: back to the dialplan that queued them, which decides (its queue step's
-    ``on_*`` targets or ``next``); ``hangup``; or a step of a dialplan (``dialplan:step``,
-    ``dialplan:`` for its start).
+    ``on:`` targets, else ``next``); ``hangup``; or the name of a step of that dialplan.
     """
 
     kind: str
-    dialplan: str | None = None
     step: str | None = None
 
     @classmethod
     def parse(cls, text: str) -> Destination:
-        """Parse ``continue``, ``hangup`` or ``dialplan:step``; raises ValueError otherwise."""
+        """Parse ``continue``, ``hangup`` or a step name; raises ValueError otherwise."""
         if text in ("continue", "hangup"):
             return cls(text)
-        dialplan, sep, step = text.partition(":")
-        if not sep or not dialplan:
-            raise ValueError("expected continue, hangup, or dialplan:step (dialplan: for its start)")
-        return cls("goto", dialplan, step or None)
+        if not STEP_NAME.match(text):
+            raise ValueError("expected continue, hangup, or the name of a step of the queueing dialplan")
+        return cls("step", text)
 
     def __str__(self) -> str:
-        return self.kind if self.kind != "goto" else f"{self.dialplan}:{self.step or ''}"
+        return self.step if self.kind == "step" and self.step else self.kind
 
 
 CONTINUE = Destination("continue")
@@ -118,6 +116,8 @@ class QueueConfig:
     """Agent state after ringing out: ``paused`` (reason "no answer") or ``ready``."""
     busy_backoff: float = 15.0
     """An agent whose phone was busy is not offered calls for this long."""
+    after_call: str | None = None
+    """A dialplan (e.g. a survey) the caller runs once the agent hangs up; None: hang up."""
     callback_node: MapNode | None = None
     """The raw ``callback:`` offer policy, parsed by the callback module."""
 
@@ -135,7 +135,7 @@ _QUEUE_KEYS = (
     "description", "skills", "relax", "strategy", "occupancy_window", "priority", "service_level",
     "ring_timeout", "wrap_up", "max_size", "max_wait", "on_max_wait", "when_no_agents", "on_no_agents",
     "on_full", "exit_key", "on_exit", "announce", "music", "segment", "after_no_answer", "busy_backoff",
-    "callback",
+    "after_call", "callback",
 )  # fmt: skip
 
 
@@ -217,6 +217,7 @@ def _parse_queue(name: str, node: Node, path: DocPath, diags: Diagnostics) -> Qu
         segment=f.number("segment", 10.0, minimum=1, maximum=120),
         after_no_answer=f.choice("after_no_answer", ("paused", "ready"), "paused"),
         busy_backoff=f.number("busy_backoff", 15.0, minimum=0, maximum=3600),
+        after_call=f.text("after_call"),
         callback_node=callback_map,
     )
     if diags.error_count() > errors_before:

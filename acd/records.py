@@ -195,3 +195,7 @@ class RecordingRecord:
     seconds: float
     tag: str = ""
     caller_number: str = ""
+
+
+AnyRecord = CallRecord | AgentInterval | CallbackRecord | CallbackAttempt | RecordingRecord
+"""Every kind of record the storage writer accepts."""

@@ -40,8 +40,8 @@ class AgentConfig:
     """Queues the agent may serve; None: every queue their skills qualify them for."""
     max_calls: int = 1
     login_at_start: bool = False
-    source: str = ""
-    """``file:line`` where the agent is defined, for error messages."""
+    mark: Mark | None = None
+    """Where the agent is defined, for error messages."""
 
 
 _AGENT_KEYS = ("id", "name", "device", "pin", "skills", "teams", "queues", "max_calls", "login_at_start")
@@ -121,7 +121,7 @@ def _parse_agent(node: Node, path: DocPath, diags: Diagnostics) -> AgentConfig |
         queues=queues,
         max_calls=f.integer("max_calls", 1, minimum=1, maximum=10),
         login_at_start=f.boolean("login_at_start", False),
-        source=str(mapping.mark),
+        mark=mapping.mark,
     )
     return agent if diags.error_count() == errors_before else None
 

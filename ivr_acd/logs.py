@@ -45,11 +45,9 @@ class SecretRedactor(logging.Filter):
 class LineFormatter(logging.Formatter):
     """``2026-11-22T13:05:01.123Z INFO logger message`` (UTC, millisecond precision)."""
 
-    converter = time.gmtime
-
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging API)
         """ISO 8601 in UTC with milliseconds."""
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", self.converter(record.created))
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
         return f"{stamp}.{int(record.msecs):03d}Z"
 
     def format(self, record: logging.LogRecord) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from acd.records import (
     AgentInterval,
+    AnyRecord,
     CallbackAttempt,
     CallbackRecord,
     CallbackStatus,
@@ -17,7 +18,7 @@ from acd.records import (
     RecordingRecord,
 )
 
-Record = CallRecord | AgentInterval | CallbackRecord | CallbackAttempt | RecordingRecord
+Record = AnyRecord
 Row = tuple[Any, ...]
 
 _CALL_COLUMNS = (

@@ -57,7 +57,7 @@ def test_errors_name_file_line_col_and_all_are_reported() -> None:
         "    relax:\n"
         "      - {after: 30, to: 2}\n"
         "      - {after: 20, to: 1}\n"
-        "    on_exit: nowhere\n"
+        "    on_exit: 'main menu'\n"
         "    wrapup: 5\n"
     )
     assert errors == [
@@ -66,8 +66,8 @@ def test_errors_name_file_line_col_and_all_are_reported() -> None:
         'queues.yaml:5:19: error: ring_timeout: expected a number between 3 and 300, got "abc" (at queues.support.ring_timeout)',
         'queues.yaml:6:15: error: exit_key: expected one key (0-9, * or #), got "12" (at queues.support.exit_key)',
         "queues.yaml:8:7: error: relax: relaxation steps must be in strictly increasing after_seconds (at queues.support.relax)",
-        "queues.yaml:10:14: error: on_exit: expected continue, hangup, or dialplan:step (dialplan: for its start), got 'nowhere' (at queues.support.on_exit)",
-        'queues.yaml:11:5: error: unknown key "wrapup" in queue \'support\'; did you mean "wrap_up"? (allowed: after_no_answer, announce, busy_backoff, callback, description, exit_key, max_size, max_wait, music, occupancy_window, on_exit, on_full, on_max_wait, on_no_agents, priority, relax, ring_timeout, segment, service_level, skills, strategy, when_no_agents, wrap_up) (at queues.support.wrapup)',
+        "queues.yaml:10:14: error: on_exit: expected continue, hangup, or the name of a step of the queueing dialplan, got 'main menu' (at queues.support.on_exit)",
+        'queues.yaml:11:5: error: unknown key "wrapup" in queue \'support\'; did you mean "wrap_up"? (allowed: after_call, after_no_answer, announce, busy_backoff, callback, description, exit_key, max_size, max_wait, music, occupancy_window, on_exit, on_full, on_max_wait, on_no_agents, priority, relax, ring_timeout, segment, service_level, skills, strategy, when_no_agents, wrap_up) (at queues.support.wrapup)',
     ]
 
 
@@ -78,11 +78,11 @@ def test_a_queue_with_errors_is_left_out_and_others_kept() -> None:
 
 
 def test_destinations() -> None:
-    assert Destination.parse("voicemail:start") == Destination("goto", "voicemail", "start")
-    assert Destination.parse("voicemail:") == Destination("goto", "voicemail", None)
+    assert Destination.parse("voicemail") == Destination("step", "voicemail")
     assert Destination.parse("hangup").kind == "hangup"
+    assert Destination.parse("continue").kind == "continue"
     with pytest.raises(ValueError):
-        Destination.parse("nowhere")
+        Destination.parse("other:step")
 
 
 def test_roster_errors_and_duplicates_across_files(tmp_path: Path) -> None:
