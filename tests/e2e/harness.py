@@ -20,6 +20,7 @@ from pathlib import Path
 from acd.records import CallRecord
 from asterisk_sim import DeviceBehaviour, Simulator, SimulatorConfig
 from configlang.diagnostics import Diagnostics
+from ivr_acd.acd_engine import AcdEngine
 from ivr_acd.daemon import Daemon
 from ivr_acd.settings import Settings, load_settings
 from ivr_acd.storage.rows import CALL_SELECT, call_from_row
@@ -38,14 +39,14 @@ class Center:
     root: Path
 
     @property
-    def engine(self):  # noqa: ANN201 (test helper)
+    def engine(self):
         assert self.daemon.engine is not None
         return self.daemon.engine
 
     async def settle(self, condition: Callable[[], bool], within: float = SAFETY) -> None:
         """Wait until ``condition()`` holds (polling), or fail."""
         async with asyncio.timeout(within):
-            while not condition():
+            while not condition():  # noqa: ASYNC110 (polls state owned by other tasks)
                 await asyncio.sleep(0.02)
 
     async def records(self, count: int, within: float = SAFETY) -> list[CallRecord]:
@@ -148,7 +149,12 @@ async def running_center(
     daemon: Daemon | None = None
     try:
         settings = write_config(
-            root, dialplans=dialplans, queues=queues, agents=agents, ami_port=sim.ami_port, extra_settings=extra_settings
+            root,
+            dialplans=dialplans,
+            queues=queues,
+            agents=agents,
+            ami_port=sim.ami_port,
+            extra_settings=extra_settings,
         )
         daemon = daemon_factory(settings)
         await daemon.start()

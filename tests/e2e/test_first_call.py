@@ -35,7 +35,9 @@ agents:
 
 async def test_caller_is_answered_by_an_agent(tmp_path: Path) -> None:
     devices = {"PJSIP/1001": DeviceBehaviour.answering(after=0.5, talk=3.0)}
-    async with running_center(tmp_path, dialplans={"main": DIALPLAN}, queues=QUEUES, agents=AGENTS, devices=devices) as center:
+    async with running_center(
+        tmp_path, dialplans={"main": DIALPLAN}, queues=QUEUES, agents=AGENTS, devices=devices
+    ) as center:
         call = center.sim.place_call(Caller(number="5551234", name="Bob", dnis="5000", presses=["1"]))
         await call.wait_ended(20)
         records = await center.records(1)
