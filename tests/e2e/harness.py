@@ -39,7 +39,8 @@ class Center:
     root: Path
 
     @property
-    def engine(self):
+    def engine(self) -> AcdEngine:
+        """The daemon's ACD engine."""
         assert self.daemon.engine is not None
         return self.daemon.engine
 
