@@ -520,6 +520,8 @@ class CallCenter:
     def _after_failed_ring(
         self, agent: AgentRuntime, outcome: str, queue: QueueConfig | None, now: float
     ) -> list[Effect]:
+        if outcome == "released":
+            return self._transition(agent, "release", "ready", now)
         if outcome == "no_answer":
             target = "paused" if queue is None or queue.after_no_answer == "paused" else "ready"
             return self._transition(agent, "no_answer", target, now, "no answer")
@@ -769,10 +771,9 @@ class CallCenter:
             if attempt is None:
                 return []
             log.warning("acd %s timeout attempt=%s agent=%s", kind, ident, attempt.agent_id)
-            return [
-                HangupChannel(attempt.leg),
-                *self._attempt_failed(attempt, "no_answer" if kind == "ring" else "unreachable", now),
-            ]
+            # No answer from Asterisk to our Originate is not the agent's fault: release them.
+            outcome = "no_answer" if kind == "ring" else "released"
+            return [HangupChannel(attempt.leg), *self._attempt_failed(attempt, outcome, now)]
         if kind == "bridge":
             attempt = self._attempts.get(ident)
             call = self._calls.get(attempt.call_id) if attempt is not None else None
