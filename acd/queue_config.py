@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from acd.callback_policy import CallbackPolicy, parse_callback_policy
 from acd.errors import RoutingConfigError
 from acd.policy import DEFAULT_OCCUPANCY_WINDOW, QueuePolicy
 from acd.relaxation import Relaxation
@@ -24,7 +25,7 @@ from configlang.expect import Fields, expect_list, expect_map
 from configlang.expr_ast import Expression
 from configlang.expr_errors import ExpressionSyntaxError
 from configlang.expr_parser import parse_expression
-from configlang.source import MapNode, Node, ScalarNode, load_yaml_file
+from configlang.source import Node, ScalarNode, load_yaml_file
 
 QUEUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 DTMF_KEY = re.compile(r"[0-9*#]\Z")
@@ -118,8 +119,8 @@ class QueueConfig:
     """An agent whose phone was busy is not offered calls for this long."""
     after_call: str | None = None
     """A dialplan (e.g. a survey) the caller runs once the agent hangs up; None: hang up."""
-    callback_node: MapNode | None = None
-    """The raw ``callback:`` offer policy, parsed by the callback module."""
+    callback: CallbackPolicy = field(default_factory=CallbackPolicy)
+    """When callbacks are offered and how they are made (disabled by default)."""
 
     def policy(self) -> QueuePolicy:
         """The routing policy the router needs."""
@@ -185,12 +186,12 @@ def _parse_queue(name: str, node: Node, path: DocPath, diags: Diagnostics) -> Qu
     strategy = f.choice("strategy", STRATEGIES, "longest_idle")
     base_priority, rules = _priority(f, diags)
     service_levels = _service_levels(f, diags)
+    callback = CallbackPolicy()
     callback_node = f.value("callback")
-    callback_map = callback_node if isinstance(callback_node, MapNode) else None
-    if callback_node is not None and callback_map is None:
-        diags.error(
-            callback_node.mark, "callback: expected the callback offer policy (a mapping)", f.at("callback")
-        )
+    if callback_node is not None:
+        callback_map = expect_map(callback_node, f.at("callback"), diags, "the callback policy (a mapping)")
+        if callback_map is not None:
+            callback = parse_callback_policy(callback_map, f.at("callback"), diags) or CallbackPolicy()
     queue = QueueConfig(
         name=name,
         description=f.text("description", ""),
@@ -218,7 +219,7 @@ def _parse_queue(name: str, node: Node, path: DocPath, diags: Diagnostics) -> Qu
         after_no_answer=f.choice("after_no_answer", ("paused", "ready"), "paused"),
         busy_backoff=f.number("busy_backoff", 15.0, minimum=0, maximum=3600),
         after_call=f.text("after_call"),
-        callback_node=callback_map,
+        callback=callback,
     )
     if diags.error_count() > errors_before:
         return None
