@@ -170,17 +170,17 @@ def parse_callback_policy(node: MapNode, path: DocPath, diags: Diagnostics) -> C
         offer=f.choice("offer", OFFER_MODES, "when_wait_exceeds"),
         wait_exceeds=f.number("wait_exceeds", 120.0, minimum=0, maximum=86400),
         after_waiting=f.number("after_waiting", 60.0, minimum=0, maximum=86400),
-        repeat_every=f.number("repeat_every", 90.0, minimum=5, maximum=86400),
+        repeat_every=f.number("repeat_every", 90.0, minimum=1, maximum=86400),
         min_estimate=f.number("min_estimate", 30.0, minimum=0, maximum=86400),
         key=f.text("key", "1", what="one key (0-9, * or #)", pattern=DIGIT_KEY),
         slots=f.boolean("slots", False),
         hours=_hours(f, diags),
         number=_number_rules(f, diags),
         mode=f.choice("mode", ("agent_first", "customer_first"), "agent_first"),
-        customer_ring=f.number("customer_ring", 30.0, minimum=5, maximum=300),
+        customer_ring=f.number("customer_ring", 30.0, minimum=3, maximum=300),
         retry_delay=f.number("retry_delay", 120.0, minimum=0, maximum=86400),
         max_attempts=f.integer("max_attempts", 3, minimum=1, maximum=20),
-        window=f.number("window", 4 * 3600.0, minimum=60, maximum=14 * 86400),
+        window=f.number("window", 4 * 3600.0, minimum=1, maximum=14 * 86400),
     )
     return policy if diags.error_count() == errors else None
 

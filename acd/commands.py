@@ -52,6 +52,8 @@ class RequestCallback:
     """A later slot (epoch seconds); None = as soon as possible."""
     data: dict[str, str] = field(default_factory=dict)
     source: str = "ami"
+    call_id: str | None = None
+    """The live call asking (it leaves the queue, its place kept by the callback)."""
 
 
 Command = AgentLogin | AgentLogout | AgentPause | RequestCallback
@@ -67,6 +69,8 @@ class CommandResult:
     """E.g. the callback id created."""
     deferred: bool = False
     """Accepted, but applied after the agent's current call (a pause or logout mid-call)."""
+    duplicate: bool = False
+    """A callback for this number was already pending in this queue (``reference`` names it)."""
 
 
 class CenterPort(Protocol):

@@ -243,6 +243,11 @@ async def dial(chan: Channel, data: str) -> int:
         chan.set_variable("DIALSTATUS", "CHANUNAVAIL")
         return 0
     callee = leg.chan
+    # app_dial indicates the callee's ringing to its caller (through a Local channel, all the
+    # way back to an Originate, which then reports Reason 3 rather than 0 when it times out).
+    leg.on_ringing = lambda: chan.indicate("ringing")
+    if leg.rang:  # the device may already ring by the time place() returns
+        chan.indicate("ringing")
 
     def caller_gone() -> None:
         leg.cancel(caller_gone=True)

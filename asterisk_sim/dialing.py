@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from asterisk_sim import events
@@ -71,6 +72,8 @@ class Leg:
         self.target = target
         self.caller = caller
         self.rang = False
+        self.on_ringing: Callable[[], None] | None = None
+        """Dial() passes the callee's ringing back to its own caller, as app_dial does."""
         self._outcome: asyncio.Future[Outcome] = core.clock.loop.create_future()
         chan.dial_listener = self
         chan.add_interrupt_hook(self._interrupted)
@@ -82,6 +85,8 @@ class Leg:
             return
         self.rang = True
         self.chan.publish(events.dial_event("DialState", self.caller, self.chan, ("DialStatus", "RINGING")))
+        if self.on_ringing is not None:
+            self.on_ringing()
 
     def answered(self) -> None:
         """The called side answered: ``DialEnd ANSWER``."""

@@ -23,6 +23,7 @@ from acd.center.core import CallCenter
 from acd.center.messages import (
     AgentRequest,
     AmiEvent,
+    CallbackStored,
     CancelTimer,
     ChannelsAlive,
     Effect,
@@ -39,10 +40,11 @@ from acd.center.messages import (
     TimerFired,
     WriteQueueLog,
 )
-from acd.commands import Command, CommandResult
+from acd.commands import Command, CommandResult, RequestCallback
 from acd.events import AcdEvent
 from acd.records import AnyRecord, CallRecord
 from acd.snapshot import CenterSnapshot
+from ivr_acd.storage.writer import StorageError
 from telephony.ami.errors import AmiError
 from telephony.ami.message import AmiMessage, action
 
@@ -67,6 +69,10 @@ class RecordSink(Protocol):
 
     def submit(self, record: AnyRecord) -> None:
         """Queue a record for the next batch."""
+        ...
+
+    async def write(self, record: AnyRecord) -> None:
+        """Store a record; returns once it is committed (raises if it could not be)."""
         ...
 
 
@@ -325,6 +331,30 @@ class AcdEngine:
 
     async def command(self, command: Command) -> CommandResult:
         """Apply a command through the engine task (so it is ordered with everything else)."""
+        if isinstance(command, RequestCallback):
+            return await self.request_callback(command)
+        return await self._apply(command)
+
+    async def request_callback(self, request: RequestCallback) -> CommandResult:
+        """Plan, store, then activate a callback: it is on disk before anyone is told it exists."""
+        planned = await self._apply(request)
+        if not planned.ok or planned.duplicate or planned.reference is None:
+            return planned
+        record = self.core.planned_callback(planned.reference)
+        if record is None:  # pragma: no cover - planned just now by the same task
+            return CommandResult(False, "callback vanished before it was stored")
+        try:
+            if self._records is None:
+                raise StorageError("no database")
+            await self._records.write(record)
+        except StorageError as exc:
+            log.error("callback not stored callback=%s error=%s", planned.reference, exc)
+            self.post(CallbackStored(planned.reference, False))
+            return CommandResult(False, "the callback could not be stored")
+        self.post(CallbackStored(planned.reference, True))
+        return CommandResult(True, "callback registered", planned.reference)
+
+    async def _apply(self, command: Command) -> CommandResult:
         token = next(self._tokens)
         future: asyncio.Future[CommandResult] = asyncio.get_running_loop().create_future()
         self._replies[token] = future

@@ -20,14 +20,14 @@ import logging
 import random
 import signal
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from acd.center.core import CallCenter
-from acd.center.messages import CallStarted, IvrFinished, Reconfigure
+from acd.center.messages import CallbackCustomerArrived, CallStarted, IvrFinished, LoadCallbacks, Reconfigure
 from acd.events import CallerInfo
-from acd.records import RecordingRecord
+from acd.records import CallbackStatus, RecordingRecord
 from configlang.diagnostics import Diagnostic
 from ivr.interpreter.actions import Enqueue, Finished, HttpRequest, HttpResult, QueueResult
 from ivr.interpreter.machine import Machine
@@ -35,13 +35,20 @@ from ivr.runner import DONE_VARIABLE, CallContext, DialplanRunner, RecordingSave
 from ivr_acd import logs
 from ivr_acd.acd_engine import AcdEngine
 from ivr_acd.agent_features import AgentFeatures
+from ivr_acd.callback_offer import CallbackOffer
 from ivr_acd.config_set import ConfigSet, load_config_set
 from ivr_acd.http_lookup import fetch_json
 from ivr_acd.in_queue import InQueue
+from ivr_acd.mqtt import MqttBridge, MqttConfig
+from ivr_acd.prometheus import MetricsServer
 from ivr_acd.queue_log_file import QueueLogFile
 from ivr_acd.settings import Settings
+from ivr_acd.storage.reader import RecordReader
 from ivr_acd.storage.rows import Record
 from ivr_acd.storage.writer import RecordWriter
+from ivr_acd.supervisor.config import AmiUser, ListenerConfig, Permission
+from ivr_acd.supervisor.listener import AmiListener
+from ivr_acd.supervisor.userevents import QueueStatsPublisher
 from telephony.agi import commands
 from telephony.agi.channel import AgiChannel, AgiHangup
 from telephony.agi.environment import AgiEnvironment
@@ -50,6 +57,9 @@ from telephony.ami.client import AmiClient
 
 log = logging.getLogger(__name__)
 
+CALLBACK_WHISPER = "custom/callback-whisper"
+CALLBACK_HELLO = "custom/callback-hello"
+RESUMABLE = frozenset({CallbackStatus.PENDING, CallbackStatus.DIALLING, CallbackStatus.RETRY_WAIT})
 DEFAULT_PAUSE_REASONS = {"1": "break", "2": "lunch", "3": "training", "4": "meeting", "9": "other"}
 
 
@@ -96,6 +106,8 @@ class Daemon:
         self._features: AgentFeatures | None = None
         self._stopping = asyncio.Event()
         self._extra_closers: list[Callable[[], Any]] = []
+        self.supervisor: AmiListener | None = None
+        self.mqtt: MqttBridge | None = None
 
     # ================================================================ lifecycle
 
@@ -119,6 +131,8 @@ class Daemon:
             config.agents,
             timezone=settings.timezone,
             instance=f"acd{int(self._clock()) % 100000000}",
+            callback_dial=settings.callback_dial,
+            callback_caller_id=settings.callback_caller_id,
         )
         self.ami = AmiClient(
             settings.ami.host,
@@ -137,6 +151,7 @@ class Daemon:
         engine = self.engine
         self.ami.add_event_handler(engine.on_ami_event)
         await engine.start()
+        await self._load_callbacks(engine)
         self._ami_task = asyncio.create_task(self._run_ami(), name="ami-client")
         self._features = AgentFeatures(
             lambda: self.config.roster if self.config else {},
@@ -151,6 +166,7 @@ class Daemon:
             header_timeout=settings.fastagi.header_timeout,
             max_sessions=settings.fastagi.max_sessions,
         )
+        await self._start_supervision(engine)
         await self.fastagi.start()
         log.info(
             "daemon started fastagi=%s:%s ami=%s:%s dialplans=%d queues=%d agents=%d",
@@ -162,6 +178,70 @@ class Daemon:
             len(config.queues),
             len(config.agents),
         )
+
+    async def _start_supervision(self, engine: AcdEngine) -> None:
+        """Our AMI listener, the UserEvents through Asterisk, MQTT and /metrics, as configured."""
+        settings = self.settings
+        users = tuple(
+            AmiUser(u.username, u.secret, Permission(u.permission)) for u in settings.supervisor.users
+        )
+        if settings.supervisor.enabled:
+            listener = AmiListener(
+                engine,
+                ListenerConfig(users, host=settings.supervisor.host, port=settings.supervisor.port),
+                clock=self._clock,
+            )
+            await listener.start()
+            self.supervisor = listener
+            self.add_closer(listener.close)
+            log.info(
+                "supervisor ami listening host=%s port=%s users=%d",
+                settings.supervisor.host,
+                listener.port,
+                len(users),
+            )
+        if settings.supervisor.userevents and self.ami is not None:
+            publisher = QueueStatsPublisher(self.ami, engine, interval=settings.supervisor.userevent_interval)
+            self._spawn_service(publisher.run(), "ami-userevents")
+        if settings.mqtt.enabled:
+            bridge = MqttBridge(
+                MqttConfig(
+                    host=settings.mqtt.host,
+                    port=settings.mqtt.port,
+                    username=settings.mqtt.username,
+                    password=settings.mqtt.password,
+                    prefix=settings.mqtt.prefix,
+                    stats_interval=settings.mqtt.stats_interval,
+                    users=users,
+                ),
+                engine,
+            )
+            await bridge.start()
+            self.mqtt = bridge
+            self.add_closer(bridge.stop)
+        if settings.prometheus_port is not None:
+            metrics = MetricsServer(engine, host=settings.prometheus_host, port=settings.prometheus_port)
+            await metrics.start()
+            self.add_closer(metrics.close)
+            log.info("prometheus listening host=%s port=%s", settings.prometheus_host, metrics.port)
+
+    def _spawn_service(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+
+        async def cancel() -> None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+        self.add_closer(cancel)
+
+    async def _load_callbacks(self, engine: AcdEngine) -> None:
+        """Callbacks still pending from before a restart come back, keeping their place."""
+        async with RecordReader(self.settings.database) as reader:
+            records = await reader.callbacks()
+        pending = tuple(r for r in records if r.status in RESUMABLE)
+        if pending:
+            log.info("callbacks reloaded count=%d", len(pending))
+            engine.post(LoadCallbacks(pending))
 
     async def _resync(self, client: AmiClient) -> None:
         if self.engine is not None:
@@ -266,6 +346,10 @@ class Daemon:
                 return feature
         if script == "after-call":
             return self._after_call
+        if script == "agent-hold":
+            return self._agent_hold
+        if script == "callback-customer":
+            return self._callback_customer
         return self._dialplan_handler(env)
 
     def _dialplan_handler(self, env: AgiEnvironment) -> Handler:
@@ -327,6 +411,43 @@ class Daemon:
             await channel.execute(commands.set_variable(DONE_VARIABLE, "1"))
             await channel.execute(commands.hangup())
 
+    async def _agent_hold(self, channel: AgiChannel) -> None:
+        """Agent first: the agent hears who is being called back, then waits to be bridged."""
+        engine = self.engine
+        assert engine is not None
+        callback = engine.core.callback(channel.env.query.get("call", ""))
+        with contextlib.suppress(AgiHangup):
+            await channel.execute(commands.stream_file(CALLBACK_WHISPER))
+            if callback is not None:
+                await channel.execute(commands.say_digits(callback.number.removeprefix("+")))
+            await channel.execute(commands.set_music(True))
+            while True:  # until the customer's Bridge() pulls this leg, or the ACD hangs it up
+                await channel.execute(commands.wait_for_digit(30))
+
+    async def _callback_customer(self, channel: AgiChannel) -> None:
+        """Customer first: the called-back customer waits for an agent like any caller."""
+        engine = self.engine
+        assert engine is not None
+        env = channel.env
+        callback_id = env.query.get("call", "")
+        callback = engine.core.callback(callback_id)
+        if callback is None:
+            with contextlib.suppress(AgiHangup):
+                await channel.execute(commands.hangup())
+            return
+        engine.post(
+            CallbackCustomerArrived(
+                callback_id,
+                CallerInfo(callback_id, env.channel, env.uniqueid, "", callback.number, callback.caller_name),
+            )
+        )
+        context = CallContext(call_id=callback_id, channel=channel, dialplan="", started_at=self._clock())
+        with contextlib.suppress(AgiHangup):
+            await channel.execute(commands.stream_file(CALLBACK_HELLO))
+            await InQueue(engine, context, Enqueue(callback.queue, {}, 0, {}), clock=self._clock).run(
+                attach=True
+            )
+
 
 class _Services:
     """What one dialplan run gets from the daemon (``ivr.runner.RunnerServices``)."""
@@ -345,7 +466,10 @@ class _Services:
     async def enqueue(self, context: CallContext, request: Enqueue) -> QueueResult:
         engine = self._daemon.engine
         assert engine is not None
-        waiting = InQueue(engine, context, request, clock=self._daemon._clock, variables=context.variables)
+        offer = CallbackOffer(engine, context.call_id, clock=self._daemon._clock)
+        waiting = InQueue(
+            engine, context, request, clock=self._daemon._clock, variables=context.variables, offer=offer
+        )
         return await waiting.run()
 
     async def recording_saved(self, context: CallContext, recording: RecordingSaved) -> None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from acd.center.core import LIMBO_TIMEOUT
 from acd.center.messages import (
@@ -43,8 +44,19 @@ log = logging.getLogger(__name__)
 VERDICT_GRACE = LIMBO_TIMEOUT + 5.0
 """Seconds to wait for the ACD's verdict after the session ended (it decides within LIMBO)."""
 
-OfferHook = Callable[[AgiChannel, QueueConfig, CallPort, float], Awaitable[QueueResult | None]]
-"""The callback offer: given the time waited so far, returns a result when the caller took it."""
+
+class Offer(Protocol):
+    """The callback offer (``ivr_acd.callback_offer.CallbackOffer``)."""
+
+    def due(self, queue: QueueConfig, waited: float) -> bool:
+        """Whether to make the offer now."""
+        ...
+
+    async def run(self, channel: AgiChannel, queue: QueueConfig) -> QueueResult | None:
+        """Make it; a result when the caller took a callback."""
+        ...
+
+
 KEY_ANSWER_WITHIN = 2.0
 """Seconds the ACD has to say what a pressed key does (it answers at once in practice)."""
 
@@ -60,7 +72,7 @@ class InQueue:
         *,
         clock: Callable[[], float],
         variables: Mapping[str, Value] | None = None,
-        offer: OfferHook | None = None,
+        offer: Offer | None = None,
     ) -> None:
         self._engine = engine
         self._ctx = context
@@ -71,14 +83,31 @@ class InQueue:
         self._offer = offer
         self._music_on = False
 
-    async def run(self) -> QueueResult:
-        """Wait in the queue until the call is answered or leaves; raises AgiHangup if it was not answered."""
+    async def run(self, *, attach: bool = False) -> QueueResult:
+        """Wait in the queue until the call is answered or leaves; raises AgiHangup if it was not answered.
+
+        ``attach``: the call is already in the queue (a called-back customer taking the
+        place their callback kept): wait without joining again.
+        """
         call_id = self._ctx.call_id
         port = self._engine.open_port(call_id)
         try:
+            if attach:
+                return await self._attached(port)
             return await self._run(port)
         finally:
             self._engine.close_port(call_id)
+
+    async def _attached(self, port: CallPort) -> QueueResult:
+        queue = self._engine.core.queue(self._request.queue)
+        found = self._engine.position(self._ctx.call_id)
+        if queue is None or found is None:
+            return QueueResult("error")
+        try:
+            return await self._wait(port, queue, Joined(*found))
+        except AgiHangup:
+            self._music_on = False
+            return await self._after_session(port)
 
     async def _run(self, port: CallPort) -> QueueResult:
         env = self._channel.env
@@ -123,8 +152,9 @@ class InQueue:
             if now >= next_announcement:
                 await self._announce(announce)
                 next_announcement = now + announce.frequency if announce.frequency else math.inf
-            if self._offer is not None:
-                taken = await self._offer(self._channel, queue, port, now - joined_at)
+            if self._offer is not None and self._offer.due(queue, now - joined_at):
+                await self._music(False)
+                taken = await self._offer.run(self._channel, queue)
                 if taken is not None:
                     return taken
             digit = await self._segment(queue)

@@ -26,7 +26,7 @@ class AgentCommands(Ringing):
 
     def _command(self, command: Command, now: float) -> tuple[list[Effect], CommandResult]:
         if isinstance(command, RequestCallback):
-            return [], CommandResult(False, "callbacks are not enabled")
+            return [], CommandResult(False, "callback requests are handled by the callback desk")
         agent = self._agents.get(command.agent_id)
         if agent is None:
             return [], CommandResult(False, f"no agent {command.agent_id!r}")

@@ -58,6 +58,8 @@ class CenterState:
     _attempts: dict[str, Attempt]
     _by_channel: dict[str, str]
     """Agent-leg uniqueid → attempt id."""
+    _aliases: dict[str, str]
+    """A caller's uniqueid → its call id, where they differ (a called-back customer)."""
     _stats: dict[str, QueueStats]
     _seq: Iterator[int]
     _ids: Iterator[int]

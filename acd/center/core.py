@@ -44,10 +44,12 @@ from acd.center.base import (
     RING_GRACE,
     finite,
 )
+from acd.center.callbacks import Callbacks
 from acd.center.messages import (
     AgentRequest,
     AmiEvent,
-    CallbackAccepted,
+    CallbackCustomerArrived,
+    CallbackStored,
     CallerAgiEnded,
     CallerKey,
     CallStarted,
@@ -64,9 +66,8 @@ from acd.center.messages import (
 )
 from acd.center.model import AgentRuntime, Attempt, LiveCall, Phase
 from acd.center.stats import QueueStats
-from acd.center.upkeep import Upkeep
 from acd.queue_config import QueueConfig
-from acd.records import CallRecord
+from acd.records import CallbackRecord, CallRecord
 from acd.roster import AgentConfig
 from acd.router import Router
 from acd.snapshot import AgentSnapshot, CenterSnapshot, QueueSnapshot, WaitingSnapshot
@@ -84,7 +85,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class CallCenter(Upkeep):
+class CallCenter(Callbacks):
     """The pure core (see the module docstring)."""
 
     def __init__(
@@ -95,6 +96,8 @@ class CallCenter(Upkeep):
         timezone: str = "UTC",
         instance: str = "acd",
         short_abandon: float = 5.0,
+        callback_dial: str = "Local/{number}@ivr-acd-outbound",
+        callback_caller_id: str = "",
     ) -> None:
         self._zone = ZoneInfo(timezone)
         self._instance = instance
@@ -105,7 +108,10 @@ class CallCenter(Upkeep):
         self._calls: dict[str, LiveCall] = {}
         self._attempts: dict[str, Attempt] = {}
         self._by_channel: dict[str, str] = {}
-        """Agent-leg uniqueid → attempt id."""
+        self._aliases: dict[str, str] = {}
+        self._planned: dict[str, CallbackRecord] = {}
+        self._callback_dial = callback_dial
+        self._callback_caller_id = callback_caller_id
         self._stats: dict[str, QueueStats] = {}
         self._seq = itertools.count(1)
         self._ids = itertools.count(1)
@@ -130,8 +136,10 @@ class CallCenter(Upkeep):
                 effects += self._caller_key(message, now)
             case CallerAgiEnded():
                 effects += self._agi_ended(message.call_id, now)
-            case CallbackAccepted():
-                effects += self._callback_accepted(message, now)
+            case CallbackStored():
+                effects += self._callback_stored(message, now)
+            case CallbackCustomerArrived():
+                effects += self._customer_arrived(message, now)
             case OriginateQueued():
                 effects += self._originate_queued(message, now)
             case AmiEvent():
@@ -145,7 +153,7 @@ class CallCenter(Upkeep):
             case ChannelsAlive():
                 effects += self._channels_alive(message.uniqueids, now)
             case LoadCallbacks():
-                pass  # callbacks: see acd.center.callbacks (issue 5)
+                effects += self._load_callbacks(message, now)
         effects += self._route(now)
         return effects
 
@@ -169,6 +177,11 @@ class CallCenter(Upkeep):
         """The record of a call the core still holds (in progress, or recently finished)."""
         call = self._calls.get(call_id)
         return call.record if call is not None else None
+
+    def callback(self, callback_id: str) -> CallbackRecord | None:
+        """A callback request still in the ACD's hands (waiting, scheduled or being dialled)."""
+        call = self._calls.get(callback_id)
+        return call.callback if call is not None else self._planned.get(callback_id)
 
     def queue(self, name: str) -> QueueConfig | None:
         """A queue's configuration."""

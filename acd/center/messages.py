@@ -76,11 +76,19 @@ class CallerAgiEnded:
 
 
 @dataclass(frozen=True)
-class CallbackAccepted:
-    """The waiting caller took a callback; its request is already on disk."""
+class CallbackStored:
+    """The shell committed (``ok``) or failed to commit a planned callback request."""
 
-    call_id: str
-    callback: CallbackRecord
+    callback_id: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class CallbackCustomerArrived:
+    """Customer first: the called-back customer answered and waits in their AGI session."""
+
+    callback_id: str
+    caller: CallerInfo
 
 
 @dataclass(frozen=True)
@@ -143,7 +151,8 @@ Message = (
     | EnqueueCall
     | CallerKey
     | CallerAgiEnded
-    | CallbackAccepted
+    | CallbackStored
+    | CallbackCustomerArrived
     | OriginateQueued
     | AmiEvent
     | TimerFired

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 
 from acd.events import AgentInfo, CallerInfo
-from acd.records import CallRecord
+from acd.records import CallbackRecord, CallRecord
 from acd.requirement import Requirement
 from acd.roster import AgentConfig
 from acd.workload import NO_BUSY_TIME, BusyHistory
@@ -23,6 +23,12 @@ class Phase(enum.StrEnum):
     """The agent answered; the bridge is pulling the caller in."""
     TALKING = "talking"
     """Caller and agent are bridged."""
+    HELD = "held"
+    """Out of the router for a moment: a callback being stored for this live caller."""
+    SCHEDULED = "scheduled"
+    """A callback not due yet (a later slot, outside callback hours, between attempts)."""
+    CUSTOMER = "customer"
+    """A callback whose customer is being dialled (agent first: the agent already answered)."""
     DONE = "done"
     """Left the queue one way or another; nothing more will happen to it."""
 
@@ -39,6 +45,10 @@ class Attempt:
     """The uniqueid we gave the agent leg (Originate ChannelId)."""
     channel_name: str = ""
     """The agent leg's channel name, learnt from its Newchannel event (AMI Hangup needs it)."""
+    customer_channel_id: str = ""
+    """Callbacks: the customer leg's uniqueid (its own Originate's ChannelId)."""
+    customer_channel_name: str = ""
+    customer_started: float = 0.0
     accepted: bool = False
     """Asterisk queued the Originate."""
     answered: bool = False
@@ -76,6 +86,8 @@ class LiveCall:
     acd_done: bool = True
     """Nothing pending on the ACD side (never queued, or concluded)."""
     is_callback: bool = False
+    callback: CallbackRecord | None = None
+    """For a callback waiting as a virtual caller: its request."""
 
 
 @dataclass

@@ -12,7 +12,6 @@ from acd.center.base import (
     combine_requirements,
 )
 from acd.center.messages import (
-    CallbackAccepted,
     CallerKey,
     CallStarted,
     CancelTimer,
@@ -168,7 +167,13 @@ class QueueCalls(CenterState):
         effects.append(
             WriteQueueLog(
                 ql.exit_with_key(
-                    now, call.caller.uniqueid, call.queue, message.key, position, call.original_position, wait
+                    now,
+                    call.caller.uniqueid or call.call_id,
+                    call.queue,
+                    message.key,
+                    position,
+                    call.original_position,
+                    wait,
                 )
             )
         )
@@ -191,24 +196,6 @@ class QueueCalls(CenterState):
             *self._maybe_write(call, now),
         ]
 
-    def _callback_accepted(self, message: CallbackAccepted, now: float) -> list[Effect]:
-        call = self._calls.get(message.call_id)
-        if call is None or call.phase is not Phase.WAITING:
-            return []
-        position = self._position(call)
-        self._router.remove_call(call.call_id)
-        call.record.callback_id = message.callback.callback_id
-        wait = now - call.enqueued_at
-        effects = self._left(call, now, CallOutcome.CALLBACK_REQUESTED, "callback", position)
-        effects.append(
-            WriteQueueLog(
-                ql.exit_with_key(
-                    now, call.caller.uniqueid, call.queue, "callback", position, call.original_position, wait
-                )
-            )
-        )
-        return effects
-
     def _abandon(self, call: LiveCall, now: float) -> list[Effect]:
         position = self._position(call)
         effects = self._cancel_attempt(call, now)
@@ -226,7 +213,14 @@ class QueueCalls(CenterState):
             CancelTimer(("max_wait", call.call_id)),
             CancelTimer(("limbo", call.call_id)),
             WriteQueueLog(
-                ql.abandon(now, call.caller.uniqueid, call.queue, position, call.original_position, wait)
+                ql.abandon(
+                    now,
+                    call.caller.uniqueid or call.call_id,
+                    call.queue,
+                    position,
+                    call.original_position,
+                    wait,
+                )
             ),
             Publish(CallAbandoned(now, call.caller, call.queue, position, call.original_position, wait)),
             Publish(CallLeft(now, call.caller, call.queue, position, count, "abandoned")),
@@ -255,7 +249,12 @@ class QueueCalls(CenterState):
         effects.append(
             WriteQueueLog(
                 ql.exit_with_timeout(
-                    now, call.caller.uniqueid, call.queue, position, call.original_position, wait
+                    now,
+                    call.caller.uniqueid or call.call_id,
+                    call.queue,
+                    position,
+                    call.original_position,
+                    wait,
                 )
             )
         )

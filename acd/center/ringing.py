@@ -179,7 +179,11 @@ class Ringing(QueueCalls):
             effects.append(
                 WriteQueueLog(
                     ql.ring_no_answer(
-                        now, call.caller.uniqueid, call.queue, agent.config.name, round(ring_time * 1000)
+                        now,
+                        call.caller.uniqueid or call.call_id,
+                        call.queue,
+                        agent.config.name,
+                        round(ring_time * 1000),
                     )
                 )
             )
@@ -236,7 +240,9 @@ class Ringing(QueueCalls):
         return []
 
     def _call_by_uniqueid(self, uniqueid: str) -> LiveCall | None:
-        call = self._calls.get(uniqueid)
+        if not uniqueid:
+            return None
+        call = self._calls.get(self._aliases.get(uniqueid, uniqueid))
         if call is not None and call.caller.uniqueid == uniqueid:
             return call
         return None
@@ -260,7 +266,8 @@ class Ringing(QueueCalls):
         record.wait_time = wait
         record.agent_id = attempt.agent_id
         agent = self._agents[attempt.agent_id]
-        self._stats_for(call.queue).answered(wait, self._day_start(now))
+        if not call.is_callback:
+            self._stats_for(call.queue).answered(wait, self._day_start(now))
         count = len(self._waiting_in(call.queue))
         return [
             CancelTimer(("bridge", attempt.attempt_id)),
@@ -269,7 +276,7 @@ class Ringing(QueueCalls):
             WriteQueueLog(
                 ql.connect(
                     now,
-                    call.caller.uniqueid,
+                    call.caller.uniqueid or call.call_id,
                     call.queue,
                     agent.config.name,
                     wait,
@@ -333,7 +340,7 @@ class Ringing(QueueCalls):
                 WriteQueueLog(
                     ql.complete(
                         now,
-                        call.caller.uniqueid,
+                        call.caller.uniqueid or call.call_id,
                         call.queue,
                         agent.config.name,
                         by_caller,

@@ -394,3 +394,20 @@ async def test_originate_channel_id_and_bridge_f_option(tmp_path: Path) -> None:
     assert scripts == ["inbound?dnis=5000", "after-call"]
     assert call.connected
     assert [(m["Response"], m["Message"]) for m in refusals] == [("Error", "Uniqueid already in use")]
+
+
+async def test_originate_through_the_outbound_context_reports_the_customer_outcome(tmp_path: Path) -> None:
+    """Dial() passes the callee's ringing back through the Local channel (Reason 3 when it
+    times out), and the shipped ivr-acd-outbound context signals a busy callee (Reason 5)."""
+    async with running(sim_config(tmp_path)) as sim:
+        sim.add_device("PJSIP/5550001@trunk", mode="noanswer")
+        sim.add_device("PJSIP/5550002@trunk", mode="busy")
+        client = await AmiClient.connect(sim.ami_port)
+        await client.login()
+        reasons = await _originate_reasons(
+            client,
+            {"noanswer": "Local/5550001@ivr-acd-outbound", "busy": "Local/5550002@ivr-acd-outbound"},
+            timeout_ms=4000,
+        )
+        await client.close()
+    assert reasons == {"noanswer": "3", "busy": "5"}

@@ -225,8 +225,10 @@ def test_an_empty_file_after_a_broken_one_is_still_reported() -> None:
     [
         (
             "{collect: {variable: x, confirm: true}}",
-            ("collect: confirm: true needs a confirm_prompt "
-            '("press 1 if this is correct, 2 to enter it again")'),
+            (
+                "collect: confirm: true needs a confirm_prompt "
+                '("press 1 if this is correct, 2 to enter it again")'
+            ),
         ),
         (
             "{transfer: {to: PJSIP/1, number: '1'}}",

@@ -712,7 +712,7 @@ def test_call_pushes_a_frame_and_return_continues_at_next() -> None:
         (e.kind, e.dialplan, e.step) for e in call.machine.path if e.kind in ("step", "call", "return")
     ] == [
         ("step", "d", "a"),
-        ("call", "d", "b"),
+        ("call", "d", "a"),
         ("step", "sub", "s1"),
         ("step", "sub", "s2"),
         ("return", "sub", "s2"),

@@ -255,5 +255,5 @@ async def wait_until(predicate: Callable[[], bool], limit: float = 5.0) -> None:
     """Poll ``predicate`` until it holds; fails the test after ``limit`` seconds."""
     async with asyncio.timeout(limit):
         # Polling: the predicates read state that has no event to await.
-        while not predicate():  # noqa: ASYNC110
+        while not predicate():
             await asyncio.sleep(0.005)

@@ -46,7 +46,7 @@ async def panoramisk_manager(port: int, user: tuple[str, str]) -> PanoramiskMana
     )
     await manager.connect()
     async with asyncio.timeout(LIMIT):
-        while manager.authenticated_future is not None:  # noqa: ASYNC110 - panoramisk exposes no event
+        while manager.authenticated_future is not None:
             await asyncio.sleep(0.005)
     return manager
 
@@ -220,7 +220,7 @@ async def test_pyst2_receives_events(listener: AmiListener, center: FakeCenter) 
     task = asyncio.ensure_future(in_thread(lambda: pyst2_session(listener.port, READER, body)))
     await asyncio.to_thread(ready.wait, LIMIT)
     async with asyncio.timeout(LIMIT):
-        while listener.connections == 0 or not center.subscribers:  # noqa: ASYNC110
+        while listener.connections == 0 or not center.subscribers:
             await asyncio.sleep(0.005)
     center.emit(carol_joins())
     event = await task

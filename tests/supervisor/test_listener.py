@@ -39,7 +39,7 @@ async def logged_in(listener: AmiListener, user: tuple[str, str] = READER, **fie
 
 async def wait_for(predicate: Callable[[], bool], limit: float = 5.0) -> None:
     async with asyncio.timeout(limit):
-        while not predicate():  # noqa: ASYNC110 - polling state that has no event to await
+        while not predicate():
             await asyncio.sleep(0.005)
 
 

@@ -62,7 +62,7 @@ async def publishing(publisher: QueueStatsPublisher) -> AsyncIterator[None]:
 
 async def until(predicate: Callable[[], bool]) -> None:
     async with asyncio.timeout(LIMIT):
-        while not predicate():  # noqa: ASYNC110 - polling recorded state
+        while not predicate():
             await asyncio.sleep(0.005)
 
 

@@ -211,5 +211,5 @@ async def wait_until(predicate: Callable[[], bool], limit: float = 5.0) -> None:
     """Poll ``predicate`` until it holds; ``limit`` only guards against a hung test."""
     async with asyncio.timeout(limit):
         # Polling, because the predicates read arbitrary state that has no event to await.
-        while not predicate():  # noqa: ASYNC110
+        while not predicate():
             await asyncio.sleep(0.002)

@@ -81,7 +81,7 @@ async def eventually(predicate: Callable[[], bool], what: str = "condition") -> 
         async with asyncio.timeout(SAFETY_TIMEOUT):
             # Polling (ASYNC110): what tests wait on is server state such as a session
             # count, which has no event; the safety timeout bounds it.
-            while not predicate():  # noqa: ASYNC110
+            while not predicate():
                 await asyncio.sleep(0.005)
     except TimeoutError:
         raise AssertionError(f"never happened: {what}") from None
