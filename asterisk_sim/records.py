@@ -32,6 +32,9 @@ class CallRecord:
     bridged_with: list[str] = field(default_factory=list)
     unbridged_at: float | None = None
     heard_sounds: list[str] = field(default_factory=list)
+    heard_files: list[str] = field(default_factory=list)
+    """The sound files among ``heard_sounds`` as Asterisk looks them up for the channel's
+    language at the time: ``fr/custom/welcome``."""
     keys: list[tuple[float, str]] = field(default_factory=list)
     ended_at: float | None = None
     hangup_cause: int | None = None
@@ -43,12 +46,31 @@ class CallRecord:
     _peer_left: bool = False
     _done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     answered_event: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    _heard_waiters: list[tuple[str, asyncio.Future[None]]] = field(default_factory=list, repr=False)
     bridged_event: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     # ------------------------------------------------------------ Observer
-    def heard(self, name: str) -> None:
-        """A sound started."""
+    def heard(self, name: str, language: str = "") -> None:
+        """A sound started (``language`` is given for sound files)."""
         self.heard_sounds.append(name)
+        if language:
+            self.heard_files.append(f"{language}/{name}")
+        for wanted, future in list(self._heard_waiters):
+            if wanted == name and not future.done():
+                future.set_result(None)
+        self._heard_waiters = [(w, f) for w, f in self._heard_waiters if not f.done()]
+
+    async def wait_heard(self, name: str, count: int) -> None:
+        """Return once ``name`` has been heard more than ``count`` times."""
+        if self.heard_sounds.count(name) > count:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._heard_waiters.append((name, future))
+        while self.heard_sounds.count(name) <= count:
+            await future
+            if self.heard_sounds.count(name) <= count:
+                future = asyncio.get_running_loop().create_future()
+                self._heard_waiters.append((name, future))
 
     def pressed(self, digit: str, at: float) -> None:
         """A key went up."""

@@ -36,6 +36,10 @@ class Press:
     """If set: seconds after the call was answered, whatever the channel is doing."""
     gap: float = 0.25
     duration: float = 0.1
+    when: str | None = None
+    """If set: wait until the caller has heard this sound (once more than at the previous
+    press), then press ``after`` seconds once the channel listens: answering one prompt
+    (a callback offer) without being eaten by the music segments before it."""
 
 
 @dataclass(frozen=True)
@@ -112,11 +116,17 @@ async def _behave(chan: Channel, caller: Caller, record: CallRecord) -> None:
 
 async def _press_keys(chan: Channel, presses: list[Press], record: CallRecord) -> None:
     clock = chan.core.clock
+    heard: dict[str, int] = {}
     for press in presses:
         if press.at is not None:
             await record.answered_event.wait()
             assert record.answered_at is not None
             await clock.sleep(record.answered_at + press.at - clock.now())
+        elif press.when is not None:
+            await record.wait_heard(press.when, heard.get(press.when, 0))
+            heard[press.when] = record.heard_sounds.count(press.when)
+            await chan.until_listening()
+            await clock.sleep(press.after)
         else:
             await chan.until_listening()
             await clock.sleep(press.after)

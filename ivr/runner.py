@@ -12,6 +12,7 @@ really hung up, or was pulled into a bridge, is the ACD's business (AMI tells), 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -129,6 +130,7 @@ class DialplanRunner:
         *,
         clock: Callable[[], float],
         draw: Callable[[], float] | None = None,
+        dialplan_clock: Callable[[], float] | None = None,
     ) -> None:
         self._machine = machine
         self._ctx = context
@@ -136,9 +138,12 @@ class DialplanRunner:
         self._services = services
         self._clock = clock
         self._draw = draw or random.random
+        # What time the dialplan sees (hours, time.* variables); records keep real time.
+        # Only the demo sets it, to run the example's business hours on a Sunday.
+        self._dialplan_clock = dialplan_clock or clock
 
     def _now(self) -> datetime:
-        return datetime.fromtimestamp(self._clock(), UTC)
+        return datetime.fromtimestamp(self._dialplan_clock(), UTC)
 
     async def run(self) -> None:
         """Run to the end; never raises for a hang-up."""
@@ -154,6 +159,7 @@ class DialplanRunner:
         )
         finished: Finished | None = None
         try:
+            await self._answer()
             actions = self._machine.feed(start, now=self._now(), draw=self._draw)
             while True:
                 command, finished, hangup = self._notices(actions)
@@ -165,6 +171,12 @@ class DialplanRunner:
                 actions = self._machine.feed(reply, now=self._now(), draw=self._draw)
         finally:
             await self._services.finished(self._ctx, finished)
+
+    async def _answer(self) -> None:
+        """Answer the channel: AGI never does it, and an unanswered caller hears no prompt
+        (a no-op on a channel already up, as after a queue's agent hung up)."""
+        with contextlib.suppress(AgiHangup):  # the caller is gone: the first command will say so
+            await self._channel.execute(commands.answer())
 
     def _notices(self, actions: Sequence[Action]) -> tuple[Command | None, Finished | None, bool]:
         """Record path events; return the pending command, the end (if any) and a hang-up flag."""
@@ -179,8 +191,9 @@ class DialplanRunner:
                 step = action.step if own else f"{action.dialplan}:{action.step}"
                 self._ctx.path.append(RecordedPathEvent(now, action.kind, step, action.detail))
                 self._ctx.last_step = step
-                if action.kind == "survey_score" and action.detail.isdigit():
-                    self._ctx.survey_score = int(action.detail)
+                score = action.detail.rpartition("=")[2]  # "<survey name>=<score>"
+                if action.kind == "survey_score" and score.isdigit():
+                    self._ctx.survey_score = int(score)
             elif isinstance(action, Hangup):
                 hangup = True
             elif isinstance(action, Finished):
@@ -196,6 +209,10 @@ class DialplanRunner:
                     return PlayDone(await self._play(command.items, command.escape_digits))
                 case WaitDigit():
                     reply = await self._channel.execute(commands.wait_for_digit(command.timeout))
+                    if reply.failed:
+                        # -1 is a hang-up, not a timeout (0): the caller must not be taken
+                        # past the step with what was typed so far.
+                        raise AgiHangup("WAIT FOR DIGIT failed: the channel hung up", reply)
                     return DigitResult(reply.digit)
                 case SetLanguage():
                     await self._channel.execute(commands.set_variable("CHANNEL(language)", command.language))
@@ -220,8 +237,12 @@ class DialplanRunner:
         for item in items:
             reply = await self._channel.execute(_play_command(item, escape))
             if reply.failed:
-                # A missing sound file also answers -1; if the caller is gone, the next
-                # command raises AgiHangup, so carrying on is right in both cases.
+                if self._channel.hungup:
+                    # Stop here: after the last item, carrying on would take the caller into
+                    # the next step.
+                    raise AgiHangup("playback failed: the channel hung up", reply)
+                # A missing sound file also answers -1; if the caller is gone and Asterisk's
+                # HANGUP is still on its way, the next command raises AgiHangup.
                 log.warning(
                     "agi playback failed channel=%s item=%s", self._channel.env.channel, _describe(item)
                 )
@@ -231,33 +252,46 @@ class DialplanRunner:
         return None
 
     async def _dial(self, dial: Dial) -> DialResult:
-        await self._channel.execute(
-            commands.exec_app("Dial", f"{dial.target},{round(dial.timeout)}"), timeout=None
-        )
-        status = await self._channel.execute(commands.get_variable("DIALSTATUS"))
-        return DialResult((status.data or "CHANUNAVAIL").upper())
+        # AgiHangup: the caller hung up, while it rang or after talking; DIALSTATUS tells which.
+        with contextlib.suppress(AgiHangup):
+            await self._channel.execute(
+                commands.exec_app("Dial", f"{dial.target},{round(dial.timeout)}"), timeout=None
+            )
+        # GET VARIABLE still works on a dead channel: a caller who hung up after the transfer
+        # was answered was transferred all the same.
+        reply = await self._channel.execute(commands.get_variable("DIALSTATUS"), after_hangup=True)
+        status = (reply.data or "CHANUNAVAIL").upper()
+        if status != "ANSWER" and (status == "CANCEL" or self._channel.hungup):
+            raise AgiHangup("the caller hung up before the transfer was answered")
+        return DialResult(status)
 
     async def _record(self, record: Record) -> RecordResult:
         base = self._services.recordings_path.rstrip("/")
         path = f"{base}/{record.folder}/{record.name}"
-        reply = await self._channel.execute(
-            commands.record_file(
-                path,
-                record.fmt,
-                "#",
-                record.max_seconds,
-                beep=record.beep,
-                silence=record.silence or None,
-            )
+        command = commands.record_file(
+            path, record.fmt, "#", record.max_seconds, beep=record.beep, silence=record.silence or None
         )
+        try:
+            reply = await self._channel.execute(command)
+        except AgiHangup as exc:
+            if exc.reply is None:
+                raise
+            reply = exc.reply
         seconds = (reply.endpos or 0) / SAMPLE_RATE
-        if reply.failed or reply.code != 200:
-            return RecordResult(ok=False, seconds=seconds)
-        await self._services.recording_saved(
-            self._ctx,
-            RecordingSaved(record.folder, f"{path}.{record.fmt}", seconds, record.tag, dict(record.metadata)),
-        )
-        return RecordResult(ok=True, seconds=seconds)
+        # Most callers end a message by hanging up: RECORD FILE then answers
+        # "-1 (hangup)" and Asterisk keeps the file with what was said.
+        caller_left = reply.data == "hangup" or self._channel.hungup
+        saved = reply.code == 200 and (not reply.failed or (caller_left and seconds > 0))
+        if saved:
+            await self._services.recording_saved(
+                self._ctx,
+                RecordingSaved(
+                    record.folder, f"{path}.{record.fmt}", seconds, record.tag, dict(record.metadata)
+                ),
+            )
+        if caller_left:
+            raise AgiHangup("the caller hung up during the recording")
+        return RecordResult(ok=saved, seconds=seconds)
 
     async def _hangup(self) -> None:
         try:

@@ -148,6 +148,11 @@ class AcdEngine:
         self._execute(self.core.start(self._clock()))
         self._task = asyncio.create_task(self._run(), name="acd-engine")
 
+    async def flush_calls(self) -> None:
+        """Write the records of calls still in progress (the daemon is stopping)."""
+        await self.idle()
+        self._execute(self.core.shutdown(self._clock()))
+
     async def close(self) -> None:
         """Stop the task, cancel timers and background actions."""
         if self._task is not None:

@@ -91,9 +91,11 @@ class Daemon:
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         on_commit: Callable[[list[Record]], None] | None = None,
+        dialplan_clock: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings
         self._clock = clock
+        self._dialplan_clock = dialplan_clock
         self._rng = rng or random.Random()
         self._on_commit = on_commit
         self.config: ConfigSet | None = None
@@ -279,7 +281,7 @@ class Daemon:
                 await result
         self._extra_closers.clear()
         if self.engine is not None:
-            await self.engine.idle()
+            await self.engine.flush_calls()
             await self.engine.close()
         if self.ami is not None:
             await self.ami.close()
@@ -393,7 +395,12 @@ class Daemon:
         context = CallContext(call_id=call_id, channel=channel, dialplan=name, started_at=self._clock())
         machine = Machine(dialplans, name)
         runner = DialplanRunner(
-            machine, context, _Services(self, machine), clock=self._clock, draw=self._rng.random
+            machine,
+            context,
+            _Services(self, machine),
+            clock=self._clock,
+            draw=self._rng.random,
+            dialplan_clock=self._dialplan_clock,
         )
         await runner.run()
 

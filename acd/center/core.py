@@ -67,7 +67,7 @@ from acd.center.messages import (
 from acd.center.model import AgentRuntime, Attempt, LiveCall, Phase
 from acd.center.stats import QueueStats
 from acd.queue_config import QueueConfig
-from acd.records import CallbackRecord, CallRecord
+from acd.records import CallbackRecord, CallOutcome, CallRecord
 from acd.roster import AgentConfig
 from acd.router import Router
 from acd.snapshot import AgentSnapshot, CenterSnapshot, QueueSnapshot, WaitingSnapshot
@@ -83,6 +83,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+WAITING_PHASES = frozenset({Phase.WAITING, Phase.RINGING, Phase.CONNECTING, Phase.HELD})
+"""Phases in which a call (or a due callback) counts as waiting in its queue."""
 
 
 class CallCenter(Callbacks):
@@ -165,6 +169,31 @@ class CallCenter(Callbacks):
                 effects += self._transition(agent, "login", "ready", now)
         return effects + self._route(now)
 
+    def shutdown(self, now: float) -> list[Effect]:
+        """The daemon stops: every call still in its hands gets its record now.
+
+        A conversation in progress goes on in Asterisk without us (its talk time is what we
+        saw); a caller still waiting is handed to Asterisk's fallback (their AGI session
+        ended without IVR_ACD_DONE), which we record as an error, ended by the system.
+        Callback requests stay pending on disk and come back at the next start.
+        """
+        effects: list[Effect] = []
+        for call in list(self._calls.values()):
+            if call.is_callback or (call.ivr_done and call.acd_done):
+                continue
+            record = call.record
+            if call.phase is Phase.TALKING and call.answered_at is not None:
+                record.talk_time = now - call.answered_at
+            elif call.phase is not Phase.DONE:
+                record.outcome = CallOutcome.ERROR
+                record.wait_time = now - call.enqueued_at
+            elif not call.ivr_done and record.queue is None:
+                record.outcome = CallOutcome.ERROR
+            record.hangup_by = record.hangup_by or "system"
+            call.ivr_done = call.acd_done = True
+            effects += self._maybe_write(call, now)
+        return effects
+
     def position(self, call_id: str) -> tuple[int, float] | None:
         """A waiting call's current position and estimated wait (None once it left)."""
         call = self._calls.get(call_id)
@@ -205,7 +234,7 @@ class CallCenter(Callbacks):
         waiting: list[WaitingSnapshot] = []
         by_queue: dict[str, list[LiveCall]] = {}
         for call in self._calls.values():
-            if call.phase is not Phase.DONE and call.queue:
+            if call.phase in WAITING_PHASES and call.queue:
                 by_queue.setdefault(call.queue, []).append(call)
         for name, calls in by_queue.items():
             calls.sort(key=lambda c: (-c.priority, c.enqueued_at, c.seq))
@@ -228,6 +257,11 @@ class CallCenter(Callbacks):
                     max_size=config.max_size,
                     service_level_seconds=config.service_level,
                     waiting=len(calls),
+                    callbacks_pending=sum(
+                        1
+                        for c in self._calls.values()
+                        if c.is_callback and c.queue == name and c.phase is not Phase.DONE
+                    ),
                     longest_wait=max((now - c.enqueued_at for c in calls), default=0.0),
                     estimated_wait=finite(self._estimate(name, len(calls) + 1)),
                     offered=stats.offered,

@@ -411,3 +411,21 @@ async def test_originate_through_the_outbound_context_reports_the_customer_outco
         )
         await client.close()
     assert reasons == {"noanswer": "3", "busy": "5"}
+
+
+async def test_press_when_a_given_prompt_is_heard(tmp_path: Path) -> None:
+    """``Press(when=…)`` answers one prompt, however many listening moments come before it."""
+
+    async def daemon(peer: AgiPeer) -> None:
+        await peer.send("ANSWER")
+        assert (await peer.send("WAIT FOR DIGIT 1000")).format() == "200 result=0"  # music: no key
+        assert (await peer.send('STREAM FILE custom/menu "12"')).format().startswith("200 result=0")
+        reply = await peer.send('STREAM FILE custom/offer "12"')
+        assert reply.format().startswith("200 result=49")  # "1" pressed during the offer
+
+    async with fastagi(daemon) as server:
+        async with running(sim_config(tmp_path, agi_target=("127.0.0.1", server.port))) as sim:
+            call = sim.place_call(Caller(dnis="5000", presses=[Press("1", when="custom/offer", after=0.3)], patience=5.0))
+            await call.wait_ended(10)
+        server.check()
+    assert call.pressed_digits == "1"
