@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -37,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _run,
         "demo": _demo,
         "lint": _lint,
+        "reload": _reload,
         "test": _test,
         "schema": _schema,
         "graph": _graph,
@@ -121,6 +124,39 @@ def _lint(argv: list[str]) -> int:
         print(diagnostic.format())
     if diags.has_errors or (args.strict and len(diags)):
         return 1
+    return 0
+
+
+def _reload(argv: list[str]) -> int:
+    from ivr_acd.config_set import load_config_set
+    from ivr_acd.settings import load_settings
+
+    parser = argparse.ArgumentParser(
+        prog="ivr-acd reload",
+        description="Check every configuration file; if all are good, tell the running daemon (SIGHUP) to reload. "
+        "Calls in progress finish on the dialplans they started with.",
+    )
+    _config_argument(parser)
+    args = parser.parse_args(argv)
+    diags = Diagnostics()
+    settings = load_settings(args.config, diags, _display(args.config), resolve_secrets=False)
+    if settings is not None:
+        _, found = load_config_set(settings)
+        diags.extend(found)
+    for diagnostic in diags:
+        print(diagnostic.format())
+    if settings is None or diags.has_errors:
+        print("ivr-acd reload: not reloading; the configuration in force stays", file=sys.stderr)
+        return 1
+    if settings.pid_file is None or not settings.pid_file.exists():
+        print("ivr-acd reload: no running daemon (no pid file); nothing to reload", file=sys.stderr)
+        return 1
+    try:
+        os.kill(int(settings.pid_file.read_text().strip()), signal.SIGHUP)
+    except (ValueError, ProcessLookupError, PermissionError) as exc:
+        print(f"ivr-acd reload: cannot signal the daemon: {exc}", file=sys.stderr)
+        return 1
+    print("ivr-acd reload: configuration checked; the daemon is reloading it")
     return 0
 
 

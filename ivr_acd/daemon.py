@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import signal
 import time
@@ -296,6 +297,10 @@ class Daemon:
 
     async def run_until_signalled(self) -> None:
         """Serve until SIGTERM/SIGINT (or a fatal AMI error); SIGHUP reloads."""
+        pid_file = self.settings.pid_file
+        if pid_file is not None:
+            pid_file.parent.mkdir(parents=True, exist_ok=True)
+            pid_file.write_text(f"{os.getpid()}\n")
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self._stopping.set)
         loop.add_signal_handler(signal.SIGINT, self._stopping.set)
@@ -306,6 +311,8 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             await self.stop()
+            if pid_file is not None:
+                pid_file.unlink(missing_ok=True)
 
     def request_stop(self) -> None:
         """Ask :meth:`run_until_signalled` to drain and return."""

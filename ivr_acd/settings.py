@@ -103,6 +103,8 @@ class Settings:
     prometheus_host: str = LOOPBACK
     log_level: str = "INFO"
     drain_timeout: float = 30.0
+    pid_file: Path | None = None
+    """Where the daemon writes its process id (``ivr-acd reload`` signals it)."""
     callback_dial: str = "Local/{number}@ivr-acd-outbound"
     """Originate channel for reaching a callback customer; ``{number}`` is replaced."""
     callback_caller_id: str = ""
@@ -119,6 +121,7 @@ _TOP_KEYS = (
     "$schema", "fastagi", "ami", "paths", "dialplans", "supervisor", "mqtt", "prometheus",
     "logging", "timezone", "drain_timeout", "callbacks",
 )  # fmt: skip
+_PATH_KEYS = ("dialplans", "agents", "queues", "sounds", "database", "queue_log", "recordings", "pid_file")
 
 
 def load_settings(
@@ -147,9 +150,7 @@ def parse_settings(
     if doc is None:
         return Settings(source=source)
     f = Fields(doc, DocPath(), diags, where="settings", allowed=_TOP_KEYS)
-    paths = _sub(
-        f, "paths", ("dialplans", "agents", "queues", "sounds", "database", "queue_log", "recordings")
-    )
+    paths = _sub(f, "paths", _PATH_KEYS)
     dialplans = _sub(f, "dialplans", ("default", "numbers"))
     logging_f = _sub(f, "logging", ("level",))
     prometheus = _sub(f, "prometheus", ("host", "port"))
@@ -206,6 +207,7 @@ def parse_settings(
         if logging_f
         else "INFO",
         drain_timeout=f.number("drain_timeout", 30.0, minimum=0, maximum=3600),
+        pid_file=path_of(paths, "pid_file", Path("../var/ivr-acd.pid")),
         callback_dial=callbacks.text("dial", "Local/{number}@ivr-acd-outbound")
         if callbacks
         else "Local/{number}@ivr-acd-outbound",

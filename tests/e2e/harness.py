@@ -47,7 +47,7 @@ class Center:
     async def settle(self, condition: Callable[[], bool], within: float = SAFETY) -> None:
         """Wait until ``condition()`` holds (polling), or fail."""
         async with asyncio.timeout(within):
-            while not condition():  # noqa: ASYNC110 (polls state owned by other tasks)
+            while not condition():
                 await asyncio.sleep(0.02)
 
     async def records(self, count: int, within: float = SAFETY) -> list[CallRecord]:
@@ -112,6 +112,7 @@ def write_config(
           database: var/db.sqlite
           queue_log: var/queue_log
           recordings: /tmp/ivr-acd-e2e-recordings
+          pid_file: var/daemon.pid
         dialplans: {{default: main}}
         timezone: UTC
         supervisor: {{enabled: false}}

@@ -202,3 +202,43 @@ async def test_no_acknowledged_record_is_lost_on_sigkill(tmp_path: Path) -> None
         stored = {row[0] for row in conn.execute("SELECT call_id FROM calls")}
     assert acknowledged, "the writer acknowledged nothing"
     assert acknowledged <= stored, f"lost: {sorted(acknowledged - stored)[:5]}"
+
+
+async def test_reload_command_checks_first_then_signals_the_daemon(tmp_path: Path) -> None:
+    async with simulator(tmp_path, {}) as sim:
+        write_config(
+            tmp_path,
+            dialplans={"main": IVR_ONLY},
+            queues="queues:\n  support: {}\n",
+            agents="agents: []\n",
+            ami_port=sim.ami_port,
+        )
+        daemon = DaemonProcess(tmp_path / "ivr-acd.yaml")
+        await daemon.start()
+        sim.set_agi_target("127.0.0.1", daemon.port)
+        plan = tmp_path / "dialplans" / "main.yaml"
+
+        async def reload() -> tuple[int, str]:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "ivr_acd.cli", "reload", "--config", str(tmp_path / "ivr-acd.yaml"),
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=str(ROOT),
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )  # fmt: skip
+            out, _ = await process.communicate()
+            return process.returncode or 0, out.decode()
+
+        plan.write_text(IVR_ONLY.replace("custom/hello", "custom/hello]"))  # a YAML error
+        code, out = await reload()
+        assert code == 1
+        assert "main.yaml:" in out and "error" in out
+        plan.write_text(IVR_ONLY.replace("custom/hello", "custom/hello-again"))
+        code, out = await reload()
+        assert code == 0, out
+        async with asyncio.timeout(20):
+            while not any("reload done" in line for line in daemon.lines):
+                await asyncio.sleep(0.05)
+        call = sim.place_call(Caller(number="5550100", dnis="5000"))
+        await call.wait_ended(20)
+        assert await daemon.stop() == 0
+    assert call.heard_sounds == ["custom/hello-again"]
+    assert not (tmp_path / "var" / "daemon.pid").exists()
