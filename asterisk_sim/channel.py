@@ -88,8 +88,8 @@ _KICKED = WaitResult(WaitKind.KICKED)
 class Observer(Protocol):
     """Receives what happens to one call (the scenario's call records implement it)."""
 
-    def heard(self, name: str) -> None:
-        """A sound started playing to the caller."""
+    def heard(self, name: str, language: str = "") -> None:
+        """A sound started playing to the caller (``language``: the channel's, for a sound file)."""
         ...
 
     def pressed(self, digit: str, at: float) -> None:
@@ -553,6 +553,11 @@ class Channel:
     def set_variable(self, name: str, value: str, *, publish: bool = True) -> None:
         """Set a channel variable (``VarSet``); ``_``/``__`` inheritance prefixes are dropped."""
         name = name.lstrip("_") or name
+        if name.upper() == "CHANNEL(LANGUAGE)":
+            # A function write (ast_func_write), not a variable: no VarSet; later sounds
+            # and SAY commands use the new language.
+            self.language = value
+            return
         if value == "":
             self.variables.pop(name, None)
         else:

@@ -40,7 +40,7 @@ async def play(chan: Channel, files: list[str], escape: str = "", offset: int = 
         total = sounds.samples(name)
         start_at = min(offset, total) if index == 0 else 0
         if chan.observer is not None:
-            chan.observer.heard(name)
+            chan.observer.heard(name, chan.language)
         started = clock.now()
         waited = await chan.wait((total - start_at) / 8000, escape)
         if waited.kind is WaitKind.TIMEOUT:

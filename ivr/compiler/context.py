@@ -116,4 +116,3 @@ class FileContext:
     def _reads(self, names: frozenset[str], mark: Mark, path: DocPath) -> None:
         for name in sorted(names):
             self.variables_read.append(Reference(name, mark, path))
-

@@ -218,6 +218,7 @@ class Machine:
         if language and language != start.language:
             reply = yield SetLanguage(language)
             assert isinstance(reply, Done)
+            rt.set("call.language", language)  # the channel's language now, as after a language step
         while True:
             frame = rt.frame
             if frame.step is None:
@@ -260,8 +261,8 @@ class Machine:
             frame.step = transition.target
         elif isinstance(transition, CallDialplan):
             callee = rt.dialplans[transition.name]
+            rt.event("call", callee.name)  # at the call step, before the frame moves past it
             frame.step = transition.then
-            rt.event("call", callee.name)
             for name, value in callee.variables.items():
                 rt.variables.setdefault(name, value)  # a sub-dialplan's variables are defaults
             rt.frames.append(Frame(callee, callee.start))
