@@ -61,7 +61,6 @@ log = logging.getLogger(__name__)
 CALLBACK_WHISPER = "custom/callback-whisper"
 CALLBACK_HELLO = "custom/callback-hello"
 RESUMABLE = frozenset({CallbackStatus.PENDING, CallbackStatus.DIALLING, CallbackStatus.RETRY_WAIT})
-DEFAULT_PAUSE_REASONS = {"1": "break", "2": "lunch", "3": "training", "4": "meeting", "9": "other"}
 
 
 class ConfigError(RuntimeError):
@@ -160,7 +159,7 @@ class Daemon:
             lambda: self.config.roster if self.config else {},
             core.agent_by_device,
             engine.command,
-            DEFAULT_PAUSE_REASONS,
+            settings.pause_reasons,
         )
         self.fastagi = FastAgiServer(
             self.route,

@@ -19,6 +19,9 @@ from configlang.expect import Fields, expect_list, expect_map
 from configlang.source import MapNode, Node, ScalarNode, load_yaml_file
 
 LOOPBACK = "127.0.0.1"
+DEFAULT_PAUSE_REASONS = {"1": "break", "2": "lunch", "3": "training", "4": "meeting", "9": "other"}
+PAUSE_CODE = re.compile(r"[0-9]{1,3}\Z")
+PAUSE_REASON = re.compile(r"[A-Za-z][A-Za-z0-9_ -]{0,39}\Z")
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ class Settings:
     callback_dial: str = "Local/{number}@ivr-acd-outbound"
     """Originate channel for reaching a callback customer; ``{number}`` is replaced."""
     callback_caller_id: str = ""
+    pause_reasons: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PAUSE_REASONS))
+    """The codes an agent keys after ``*52`` (pause), and the reason each one records."""
 
     def secrets(self) -> list[str]:
         """Every secret the settings hold (for the log redactor)."""
@@ -119,7 +124,7 @@ class Settings:
 
 _TOP_KEYS = (
     "$schema", "fastagi", "ami", "paths", "dialplans", "supervisor", "mqtt", "prometheus",
-    "logging", "timezone", "drain_timeout", "callbacks",
+    "logging", "timezone", "drain_timeout", "callbacks", "agent_features",
 )  # fmt: skip
 _PATH_KEYS = ("dialplans", "agents", "queues", "sounds", "database", "queue_log", "recordings", "pid_file")
 
@@ -155,6 +160,7 @@ def parse_settings(
     logging_f = _sub(f, "logging", ("level",))
     prometheus = _sub(f, "prometheus", ("host", "port"))
     callbacks = _sub(f, "callbacks", ("dial", "caller_id"))
+    features = _sub(f, "agent_features", ("pause_reasons",))
 
     def path_of(sub: Fields | None, key: str, default: Path | None) -> Path | None:
         if sub is None or not sub.has(key):
@@ -212,6 +218,7 @@ def parse_settings(
         if callbacks
         else "Local/{number}@ivr-acd-outbound",
         callback_caller_id=callbacks.text("caller_id", "") if callbacks else "",
+        pause_reasons=_pause_reasons(features, diags),
     )
 
 
@@ -398,3 +405,26 @@ def _numbers(sub: Fields | None, diags: Diagnostics) -> dict[str, str]:
                     sub.at("numbers").key(entry.key),
                 )
     return numbers
+
+
+def _pause_reasons(sub: Fields | None, diags: Diagnostics) -> dict[str, str]:
+    """``agent_features.pause_reasons``: code (1-3 digits) -> reason (a short word or phrase)."""
+    if sub is None or not sub.has("pause_reasons"):
+        return dict(DEFAULT_PAUSE_REASONS)
+    node = sub.value("pause_reasons")
+    mapping = (
+        expect_map(node, sub.at("pause_reasons"), diags, "a mapping of pause codes to reasons")
+        if node is not None
+        else None
+    )
+    reasons: dict[str, str] = {}
+    for entry in mapping or []:
+        path = sub.at("pause_reasons").key(entry.key)
+        value = entry.value.value if isinstance(entry.value, ScalarNode) else None
+        if not PAUSE_CODE.match(entry.key):
+            diags.error(entry.key_mark, f"pause code {entry.key!r}: expected 1 to 3 digits (quote it)", path)
+        elif not isinstance(value, str) or not PAUSE_REASON.match(value):
+            diags.error(entry.value.mark, f"{entry.key}: expected a reason such as lunch or training", path)
+        else:
+            reasons[entry.key] = value
+    return reasons
