@@ -111,7 +111,7 @@ def write_config(
           queues: queues.yaml
           database: var/db.sqlite
           queue_log: var/queue_log
-          recordings: {root / 'recordings'}
+          recordings: {root / "recordings"}
           pid_file: var/daemon.pid
         dialplans: {{default: main}}
         timezone: UTC
