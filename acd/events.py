@@ -41,7 +41,8 @@ class CallJoined:
     position: int
     count: int
     priority: int = 0
-    estimated_wait: float = 0.0
+    estimated_wait: float | None = 0.0
+    """Seconds; None when nobody who could answer serves the queue (no honest number exists)."""
     is_callback: bool = False
 
 

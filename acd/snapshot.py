@@ -22,8 +22,8 @@ class QueueSnapshot:
     """The queue's primary service-level threshold."""
     waiting: int = 0
     longest_wait: float = 0.0
-    estimated_wait: float = 0.0
-    """What a caller joining now would be told."""
+    estimated_wait: float | None = 0.0
+    """What a caller joining now would be told; None when nobody who could answer serves the queue."""
     callbacks_pending: int = 0
     # today's counters
     offered: int = 0

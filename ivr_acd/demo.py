@@ -168,11 +168,7 @@ class LiveView:
         match event:
             case ev.CallJoined() if not event.is_callback:
                 self.counts["joined"] += 1
-                wait = (
-                    "?"
-                    if event.estimated_wait < 0 or event.estimated_wait == float("inf")
-                    else f"~{event.estimated_wait:.0f}s"
-                )
+                wait = "?" if event.estimated_wait is None else f"~{event.estimated_wait:.0f}s"
                 line = f"{event.caller.number} joined {event.queue} at position {event.position} (estimate {wait})"
             case ev.AgentConnected():
                 self.counts["answered"] += 1

@@ -202,8 +202,9 @@ def combine_requirements(queue_skills: Requirement, call_skills: Mapping[str, in
     return AllOf((queue_skills, extra))
 
 
-def finite(value: float) -> float:
-    return value if math.isfinite(value) else -1.0
+def known(value: float) -> float | None:
+    """An estimate as published: None for "nobody serves this queue" (an infinite wait)."""
+    return value if math.isfinite(value) else None
 
 
 def var_name(key: str) -> str:

@@ -42,7 +42,7 @@ from acd.center.base import (
     RECORD_GRACE,
     RESERVE_TIMEOUT,
     RING_GRACE,
-    finite,
+    known,
 )
 from acd.center.callbacks import Callbacks
 from acd.center.messages import (
@@ -263,7 +263,7 @@ class CallCenter(Callbacks):
                         if c.is_callback and c.queue == name and c.phase is not Phase.DONE
                     ),
                     longest_wait=max((now - c.enqueued_at for c in calls), default=0.0),
-                    estimated_wait=finite(self._estimate(name, len(calls) + 1)),
+                    estimated_wait=known(self._estimate(name, len(calls) + 1)),
                     offered=stats.offered,
                     answered=stats.answered,
                     abandoned=stats.abandoned,

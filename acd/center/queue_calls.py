@@ -10,6 +10,7 @@ from acd.center.base import (
     LIMBO_TIMEOUT,
     CenterState,
     combine_requirements,
+    known,
 )
 from acd.center.messages import (
     CallerKey,
@@ -131,7 +132,9 @@ class QueueCalls(CenterState):
                 )
             ),
             Publish(
-                CallJoined(now, call.caller, queue.name, position, len(waiting) + 1, call.priority, estimate)
+                CallJoined(
+                    now, call.caller, queue.name, position, len(waiting) + 1, call.priority, known(estimate)
+                )
             ),
         ]
         if queue.max_wait:

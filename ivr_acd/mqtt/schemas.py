@@ -31,6 +31,11 @@ _PERCENT_OR_NULL: Schema = {
     "maximum": 100,
     "description": "percent; null before the first call of the day",
 }
+_ESTIMATE: Schema = {
+    "type": ["number", "null"],
+    "minimum": 0,
+    "description": "seconds; null when nobody who could answer is logged in (no honest number exists)",
+}
 _STRING_MAP: Schema = {"type": "object", "additionalProperties": {"type": "string"}}
 
 
@@ -99,7 +104,7 @@ PUBLISHED: dict[str, Schema] = {
             "service_level_seconds": _COUNT,
             "waiting": _COUNT,
             "longest_wait": _SECONDS,
-            "estimated_wait": _SECONDS,
+            "estimated_wait": _ESTIMATE,
             "callbacks_pending": _COUNT,
             "offered": _COUNT,
             "answered": _COUNT,
@@ -160,7 +165,7 @@ PUBLISHED: dict[str, Schema] = {
             "position": _COUNT,
             "count": _COUNT,
             "priority": {"type": "integer"},
-            "estimated_wait": _SECONDS,
+            "estimated_wait": _ESTIMATE,
             "is_callback": {"type": "boolean"},
         },
     ),

@@ -55,7 +55,7 @@ def queue_extras(queue: QueueSnapshot) -> Pairs:
     """Our per-queue figures, as ``Acd…`` fields."""
     return [
         ("AcdLongestWait", _whole(queue.longest_wait)),
-        ("AcdEstimatedWait", _rounded(queue.estimated_wait)),
+        ("AcdEstimatedWait", "" if queue.estimated_wait is None else _rounded(queue.estimated_wait)),
         ("AcdCallbacksPending", queue.callbacks_pending),
         ("AcdOffered", queue.offered),
         ("AcdAnswered", queue.answered),

@@ -44,7 +44,7 @@ def queue_stats_fields(queue: QueueSnapshot) -> Fields:
         ("Queue", queue.name),
         ("Waiting", queue.waiting),
         ("LongestWait", max(0, int(queue.longest_wait))),
-        ("EstimatedWait", max(0, round(queue.estimated_wait))),
+        ("EstimatedWait", "" if queue.estimated_wait is None else max(0, round(queue.estimated_wait))),
         ("CallbacksPending", queue.callbacks_pending),
         ("Staffed", queue.staffed),
         ("Ready", queue.ready),
