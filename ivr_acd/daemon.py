@@ -40,7 +40,7 @@ from ivr_acd.callback_offer import CallbackOffer
 from ivr_acd.config_set import ConfigSet, load_config_set
 from ivr_acd.http_lookup import fetch_json
 from ivr_acd.in_queue import InQueue
-from ivr_acd.mqtt import MqttBridge, MqttConfig
+from ivr_acd.mqtt import MqttBridge
 from ivr_acd.prometheus import MetricsServer
 from ivr_acd.queue_log_file import QueueLogFile
 from ivr_acd.settings import Settings
@@ -110,6 +110,7 @@ class Daemon:
         self._extra_closers: list[Callable[[], Any]] = []
         self.supervisor: AmiListener | None = None
         self.mqtt: MqttBridge | None = None
+        self.metrics: MetricsServer | None = None
 
     # ================================================================ lifecycle
 
@@ -135,6 +136,7 @@ class Daemon:
             instance=f"acd{int(self._clock()) % 100000000}",
             callback_dial=settings.callback_dial,
             callback_caller_id=settings.callback_caller_id,
+            short_abandon=settings.short_abandon,
         )
         self.ami = AmiClient(
             settings.ami.host,
@@ -207,23 +209,21 @@ class Daemon:
             self._spawn_service(publisher.run(), "ami-userevents")
         if settings.mqtt.enabled:
             bridge = MqttBridge(
-                MqttConfig(
-                    host=settings.mqtt.host,
-                    port=settings.mqtt.port,
-                    username=settings.mqtt.username,
-                    password=settings.mqtt.password,
-                    prefix=settings.mqtt.prefix,
-                    stats_interval=settings.mqtt.stats_interval,
-                    users=users,
-                ),
+                settings.mqtt_config(),
                 engine,
             )
             await bridge.start()
             self.mqtt = bridge
             self.add_closer(bridge.stop)
         if settings.prometheus_port is not None:
-            metrics = MetricsServer(engine, host=settings.prometheus_host, port=settings.prometheus_port)
+            metrics = MetricsServer(
+                engine,
+                host=settings.prometheus_host,
+                port=settings.prometheus_port,
+                mqtt=self.mqtt.metrics if self.mqtt is not None else None,
+            )
             await metrics.start()
+            self.metrics = metrics
             self.add_closer(metrics.close)
             log.info("prometheus listening host=%s port=%s", settings.prometheus_host, metrics.port)
 

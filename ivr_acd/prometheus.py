@@ -10,7 +10,9 @@ each scrape, plus counters of the engine's events since the daemon started:
   ``ivr_acd_agent_calls_today`` and ``ivr_acd_agent_info{agent,name,device}``;
 * counters ``ivr_acd_queue_{offered,answered,abandoned}_total``: CallJoined,
   AgentConnected and CallAbandoned events seen since start (they reset on restart, which
-  Prometheus' ``rate()`` handles).
+  Prometheus' ``rate()`` handles);
+* with MQTT enabled, the bridge's counters ``ivr_acd_mqtt_*``: connected, connections,
+  outbox depth, published, drops per message kind, superseded, commands and event errors.
 
 The server answers one request per connection (``Connection: close``): ``GET``/``HEAD
 /metrics`` (a query string is ignored), 404 for other paths, 405 for other methods, 400 for
@@ -25,10 +27,14 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from acd.commands import CenterPort
 from acd.events import AcdEvent, AgentConnected, CallAbandoned, CallJoined
 from acd.snapshot import CenterSnapshot, QueueSnapshot
+
+if TYPE_CHECKING:
+    from ivr_acd.mqtt.bridge import MqttMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +94,8 @@ class _Family:
         self.lines.append(f"{self.name}{_labels(labels.items())} {_number(value)}")
 
 
-def render_metrics(snapshot: CenterSnapshot, counters: EventCounters) -> str:
-    """The exposition text for ``snapshot`` and ``counters``."""
+def render_metrics(snapshot: CenterSnapshot, counters: EventCounters, mqtt: MqttMetrics | None = None) -> str:
+    """The exposition text for ``snapshot``, ``counters`` and (when enabled) the MQTT bridge."""
     families: list[_Family] = []
 
     def family(name: str, kind: str, help_text: str) -> _Family:
@@ -97,7 +103,8 @@ def render_metrics(snapshot: CenterSnapshot, counters: EventCounters) -> str:
         families.append(created)
         return created
 
-    gauges: dict[str, tuple[str, Callable[[QueueSnapshot], float]]] = {
+    # A queue nobody serves has no estimated wait: its sample is left out rather than invented.
+    gauges: dict[str, tuple[str, Callable[[QueueSnapshot], float | None]]] = {
         "ivr_acd_queue_waiting": ("Callers waiting in the queue now.", lambda q: q.waiting),
         "ivr_acd_queue_longest_wait_seconds": (
             "How long the longest-waiting caller has waited.",
@@ -117,7 +124,9 @@ def render_metrics(snapshot: CenterSnapshot, counters: EventCounters) -> str:
     for name, (help_text, read) in gauges.items():
         metric = family(name, "gauge", help_text)
         for queue in snapshot.queues:
-            metric.add(read(queue), queue=queue.name)
+            value = read(queue)
+            if value is not None:
+                metric.add(value, queue=queue.name)
 
     queue_names = [q.name for q in snapshot.queues]
     for name, help_text, counter in (
@@ -154,7 +163,33 @@ def render_metrics(snapshot: CenterSnapshot, counters: EventCounters) -> str:
         since.add(max(0.0, snapshot.at - agent.state_since), agent=agent.agent_id)
         calls.add(agent.calls_today, agent=agent.agent_id)
 
+    if mqtt is not None:
+        _mqtt_families(mqtt, family)
     return "\n".join(line for metric in families for line in metric.lines) + "\n"
+
+
+def _mqtt_families(m: MqttMetrics, family: Callable[[str, str, str], _Family]) -> None:
+    """The bridge's counters (names as in docs/mqtt.md)."""
+    for name, kind, help_text, value in (
+        ("ivr_acd_mqtt_connected", "gauge", "1 while connected to the broker.", int(m.connected)),
+        ("ivr_acd_mqtt_connections_total", "counter", "Connections made to the broker.", m.connections),
+        ("ivr_acd_mqtt_outbox_messages", "gauge", "Messages waiting to be published.", m.pending),
+        ("ivr_acd_mqtt_published_total", "counter", "Messages published.", m.published),
+        (
+            "ivr_acd_mqtt_superseded_total",
+            "counter",
+            "Retained messages replaced by a newer state before being sent.",
+            m.superseded,
+        ),
+        ("ivr_acd_mqtt_event_errors_total", "counter", "Events that could not be converted.", m.event_errors),
+    ):
+        family(name, kind, help_text).add(value)
+    dropped = family("ivr_acd_mqtt_dropped_total", "counter", "Messages lost to a full outbox, per kind.")
+    for kind_name, count in sorted(m.dropped.items()):
+        dropped.add(count, kind=kind_name)
+    commands = family("ivr_acd_mqtt_commands_total", "counter", "Commands received, by outcome.")
+    commands.add(m.commands_accepted, outcome="accepted")
+    commands.add(m.commands_refused, outcome="refused")
 
 
 class _BadRequestError(Exception):
@@ -183,6 +218,7 @@ class MetricsServer:
         port: int = DEFAULT_PORT,
         max_connections: int = 16,
         request_timeout: float = 5.0,
+        mqtt: Callable[[], MqttMetrics] | None = None,
     ) -> None:
         if max_connections < 1 or not request_timeout > 0:
             raise ValueError("max_connections must be at least 1 and request_timeout positive")
@@ -191,6 +227,7 @@ class MetricsServer:
         self._port = port
         self._max_connections = max_connections
         self._request_timeout = request_timeout
+        self._mqtt = mqtt
         self.counters = EventCounters()
         self._server: asyncio.Server | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -294,7 +331,9 @@ class MetricsServer:
                 head=False,
                 extra="Allow: GET, HEAD\r\n",
             )
-        body = render_metrics(self._center.snapshot(), self.counters).encode("utf-8")
+        body = render_metrics(
+            self._center.snapshot(), self.counters, self._mqtt() if self._mqtt else None
+        ).encode("utf-8")
         return _response("200 OK", body, content_type=CONTENT_TYPE, head=head)
 
     async def _read_request(self, reader: asyncio.StreamReader) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from configlang.diagnostics import Diagnostics
 from configlang.docpath import DocPath
 from configlang.expect import Fields, expect_list, expect_map
 from configlang.source import MapNode, Node, ScalarNode, load_yaml_file
+from ivr_acd.mqtt.config import MqttConfig
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PAUSE_REASONS = {"1": "break", "2": "lunch", "3": "training", "4": "meeting", "9": "other"}
@@ -78,8 +79,13 @@ class MqttSettings:
     port: int = 1883
     username: str | None = None
     password: str | None = field(default=None, repr=False)
+    client_id: str = "ivr-acd"
     prefix: str = "ivr-acd"
-    stats_interval: float = 10.0
+    qos: int = 1
+    stats_interval: float = 15.0
+    stats_min_interval: float = 1.0
+    queue_size: int = 10_000
+    keepalive: int = 30
 
 
 @dataclass(frozen=True)
@@ -111,8 +117,32 @@ class Settings:
     callback_dial: str = "Local/{number}@ivr-acd-outbound"
     """Originate channel for reaching a callback customer; ``{number}`` is replaced."""
     callback_caller_id: str = ""
+    short_abandon: float = 5.0
+    """Callers who hang up sooner than this are not offered calls in the live statistics."""
     pause_reasons: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PAUSE_REASONS))
     """The codes an agent keys after ``*52`` (pause), and the reason each one records."""
+
+    def mqtt_config(self) -> MqttConfig:
+        """The MQTT bridge's configuration; the command users are the supervisor users.
+
+        Raises ValueError when the combination is not acceptable (checked at load time, so a
+        loaded ``Settings`` always builds).
+        """
+        m = self.mqtt
+        return MqttConfig(
+            host=m.host,
+            port=m.port,
+            username=m.username,
+            password=m.password,
+            client_id=m.client_id,
+            prefix=m.prefix,
+            qos=m.qos,
+            stats_interval=m.stats_interval,
+            stats_min_interval=m.stats_min_interval,
+            queue_size=m.queue_size,
+            keepalive=m.keepalive,
+            users=self.supervisor.users,
+        )
 
     def secrets(self) -> list[str]:
         """Every secret the settings hold (for the log redactor)."""
@@ -125,6 +155,7 @@ class Settings:
 _TOP_KEYS = (
     "$schema", "fastagi", "ami", "paths", "dialplans", "supervisor", "mqtt", "prometheus",
     "logging", "timezone", "drain_timeout", "callbacks", "agent_features",
+    "short_abandon",
 )  # fmt: skip
 _PATH_KEYS = ("dialplans", "agents", "queues", "sounds", "database", "queue_log", "recordings", "pid_file")
 
@@ -189,7 +220,7 @@ def parse_settings(
             base / str(item.value) for item, _ in (items or []) if isinstance(item, ScalarNode) and item.value
         )
     database = path_of(paths, "database", Path("../var/ivr-acd.sqlite"))
-    return Settings(
+    settings = Settings(
         source=source,
         fastagi=_fastagi(f, diags),
         ami=_ami(f, diags, where),
@@ -219,14 +250,21 @@ def parse_settings(
         else "Local/{number}@ivr-acd-outbound",
         callback_caller_id=callbacks.text("caller_id", "") if callbacks else "",
         pause_reasons=_pause_reasons(features, diags),
+        short_abandon=f.number("short_abandon", 5.0, minimum=0, maximum=600),
     )
+    if settings.mqtt.enabled and where.resolve:
+        try:
+            settings.mqtt_config()
+        except ValueError as exc:
+            diags.error(f.mark("mqtt"), str(exc), f.at("mqtt"))
+    return settings
 
 
 def _optional_port(sub: Fields | None) -> int | None:
     node = sub.value("port") if sub is not None else None
     if sub is None or node is None or (isinstance(node, ScalarNode) and node.value is None):
         return None
-    return sub.integer("port", minimum=1, maximum=65535)
+    return sub.integer("port", minimum=0, maximum=65535)  # 0: any free port (tests)
 
 
 def _sub(f: Fields, key: str, allowed: tuple[str, ...]) -> Fields | None:
@@ -367,8 +405,13 @@ def _mqtt(f: Fields, diags: Diagnostics, where: _Where) -> MqttSettings:
             "password",
             "password_env",
             "password_file",
+            "client_id",
             "prefix",
+            "qos",
             "stats_interval",
+            "stats_min_interval",
+            "queue_size",
+            "keepalive",
         ),
     )
     if sub is None:
@@ -379,8 +422,13 @@ def _mqtt(f: Fields, diags: Diagnostics, where: _Where) -> MqttSettings:
         port=sub.integer("port", 1883, minimum=1, maximum=65535),
         username=sub.text("username"),
         password=_secret(sub, "password", where),
+        client_id=sub.text("client_id", "ivr-acd"),
         prefix=sub.text("prefix", "ivr-acd"),
-        stats_interval=sub.number("stats_interval", 10.0, minimum=1, maximum=3600),
+        qos=sub.integer("qos", 1, minimum=0, maximum=2),
+        stats_interval=sub.number("stats_interval", 15.0, minimum=1, maximum=3600),
+        stats_min_interval=sub.number("stats_min_interval", 1.0, minimum=0.1, maximum=3600),
+        queue_size=sub.integer("queue_size", 10_000, minimum=10, maximum=1_000_000),
+        keepalive=sub.integer("keepalive", 30, minimum=5, maximum=3600),
     )
 
 

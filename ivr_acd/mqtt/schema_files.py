@@ -37,5 +37,7 @@ def write_all(directory: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1].startswith("-")):
+        sys.exit("usage: python -m ivr_acd.mqtt.schema_files [directory (default docs/mqtt)]")
     for written_path in write_all(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/mqtt")):
         print(written_path)

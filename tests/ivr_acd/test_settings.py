@@ -82,3 +82,32 @@ def test_an_unknown_key_is_reported_with_its_place(tmp_path: Path) -> None:
     assert settings is None
     error = _errors(diags)[0]
     assert error.line == 3 and "prot" in error.message
+
+
+def test_mqtt_settings_build_the_bridge_config_with_the_supervisor_users(tmp_path: Path) -> None:
+    settings, diags = _load(
+        tmp_path,
+        "supervisor:\n  users: [{username: crm, secret: crm-secret-0123456789, permission: control}]\n"
+        "mqtt: {enabled: true, prefix: site-a/ivr-acd, qos: 2, stats_interval: 5, stats_min_interval: 0.5}\n",
+    )
+    assert settings is not None, [d.format() for d in diags]
+    config = settings.mqtt_config()
+    assert (config.prefix, config.qos, config.stats_interval, config.stats_min_interval) == (
+        "site-a/ivr-acd",
+        2,
+        5.0,
+        0.5,
+    )
+    assert [(u.username, u.permission) for u in config.users] == [("crm", "control")]
+
+
+def test_mqtt_refuses_short_command_secrets_and_bad_prefixes_at_load_time(tmp_path: Path) -> None:
+    settings, diags = _load(
+        tmp_path, "supervisor:\n  users: [{username: crm, secret: short}]\nmqtt: {enabled: true}\n"
+    )
+    assert settings is None
+    (error,) = _errors(diags)
+    assert error.line == 3 and "at least 16 characters" in error.message
+    assert "short" not in error.message  # the secret itself is never echoed
+    settings, diags = _load(tmp_path, "mqtt: {enabled: true, prefix: 'a/#'}\n")
+    assert settings is None and "prefix" in _errors(diags)[0].message

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from acd.events import AgentConnected, AgentInfo, CallAbandoned, CallerInfo, CallJoined
+from ivr_acd.mqtt.bridge import MqttMetrics
 from ivr_acd.prometheus import CONTENT_TYPE, EventCounters, MetricsServer, render_metrics
 from tests.supervisor.fake_center import FakeCenter, sample_snapshot
 
@@ -147,3 +148,33 @@ def test_label_values_are_escaped() -> None:
     )
     text = render_metrics(snapshot.__class__(at=snapshot.at, agents=(odd,)), EventCounters())
     assert 'ivr_acd_agent_info{agent="a\\"1",name="back\\\\slash\\nnewline",device="d"} 1' in text
+
+
+async def test_mqtt_bridge_counters_are_served_when_given(center: FakeCenter) -> None:
+    metrics = MqttMetrics(
+        connected=True,
+        connections=2,
+        pending=7,
+        published=120,
+        dropped={"call_event": 3, "agent_offer": 0},
+        superseded=5,
+        commands_accepted=4,
+        commands_refused=1,
+        event_errors=0,
+    )
+    async with MetricsServer(center, port=0, mqtt=lambda: metrics) as started:
+        status, _, body = await asyncio.to_thread(fetch, f"http://127.0.0.1:{started.port}/metrics")
+    assert status == 200
+    for line in (
+        "ivr_acd_mqtt_connected 1",
+        "ivr_acd_mqtt_connections_total 2",
+        "ivr_acd_mqtt_outbox_messages 7",
+        "ivr_acd_mqtt_published_total 120",
+        'ivr_acd_mqtt_dropped_total{kind="call_event"} 3',
+        'ivr_acd_mqtt_dropped_total{kind="agent_offer"} 0',
+        'ivr_acd_mqtt_commands_total{outcome="refused"} 1',
+        "ivr_acd_mqtt_superseded_total 5",
+    ):
+        assert line in body.splitlines()
+    # Without MQTT there is no ivr_acd_mqtt_* family at all.
+    assert "ivr_acd_mqtt" not in render_metrics(sample_snapshot(), EventCounters())
