@@ -115,10 +115,11 @@ def write_config(
           pid_file: var/daemon.pid
         dialplans: {{default: main}}
         timezone: UTC
-        supervisor: {{enabled: false}}
         drain_timeout: 2
         """
     ) + textwrap.dedent(extra_settings)
+    if "supervisor:" not in settings_text:
+        settings_text += "supervisor: {enabled: false}\n"
     (root / "ivr-acd.yaml").write_text(settings_text)
     diags = Diagnostics()
     settings = load_settings(root / "ivr-acd.yaml", diags)

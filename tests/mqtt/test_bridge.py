@@ -15,7 +15,7 @@ from acd.commands import AgentLogout, AgentPause, CommandResult, RequestCallback
 from acd.events import AgentCalled, AgentStateChanged, CallJoined
 from ivr_acd.mqtt import MqttBridge, MqttConfig
 from ivr_acd.mqtt.payloads import iso_time
-from tests.mqtt.conftest import Mosquitto
+from tests.mosquitto import Mosquitto
 from tests.mqtt.helpers import (
     ALICE,
     CALLER,

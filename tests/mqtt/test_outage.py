@@ -12,7 +12,7 @@ import pytest
 
 from acd.events import AcdEvent, AgentCalled, AgentStateChanged, CallJoined
 from ivr_acd.mqtt import MqttBridge
-from tests.mqtt.conftest import Mosquitto
+from tests.mosquitto import Mosquitto
 from tests.mqtt.helpers import ALICE, CALLER, SCREEN_POP, FakeCenter, Recorder, make_config, wait_until
 
 BURST = 300
