@@ -7,12 +7,13 @@ engine's :meth:`CenterPort.command`, so validation and permissions are the same 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from acd.events import AcdEvent
 from acd.snapshot import CenterSnapshot
+from configlang.values import Value
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class RequestCallback:
     source: str = "ami"
     call_id: str | None = None
     """The live call asking (it leaves the queue, its place kept by the callback)."""
+    variables: Mapping[str, Value] | None = None
+    """The dialplan variables of a call asking from a ``callback`` step (no place to keep): the
+    queue's priority rules are applied to them. None: the queue's base priority."""
 
 
 Command = AgentLogin | AgentLogout | AgentPause | RequestCallback

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ivr.model import CallStep, Dialplan, MenuStep, QueueStep, Step, TransferStep
+from ivr.model import CallbackStep, CallStep, Dialplan, MenuStep, QueueStep, Step, TransferStep
 from ivr.stepgraph import Edge, can_end_call, edges
 
 GraphFormat = Literal["dot", "mermaid"]
@@ -23,6 +23,8 @@ def kind_of(step: Step) -> str:
 def _detail(step: Step) -> str:
     if isinstance(step, QueueStep):
         return f"queue {step.queue}"
+    if isinstance(step, CallbackStep):
+        return f"callback {step.queue}"
     if isinstance(step, CallStep):
         return f"call {step.dialplan}"
     if isinstance(step, TransferStep):

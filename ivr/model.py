@@ -216,6 +216,18 @@ class QueueStep(StepBase):
     on: Mapping[str, str]
 
 
+CALLBACK_OUTCOMES = ("booked", "duplicate", "failed")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackStep(StepBase):
+    """Book a callback from a queue without joining it: the caller confirms or keys a number
+    (and maybe picks a time), and the ACD stores the request before the caller is told."""
+
+    queue: str
+    on: Mapping[str, str]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TransferStep(StepBase):
     """Dial somewhere else. With `number`, the number is rendered first, reduced to dialable
@@ -297,6 +309,7 @@ Step = (
     | LanguageStep
     | LookupStep
     | QueueStep
+    | CallbackStep
     | TransferStep
     | RecordStep
     | SurveyStep

@@ -24,6 +24,8 @@ from acd.records import PathEvent as RecordedPathEvent
 from configlang.values import Value
 from ivr.interpreter.actions import (
     Action,
+    BookCallback,
+    CallbackResult,
     CallerHungUp,
     Command,
     Dial,
@@ -77,7 +79,8 @@ class CallContext:
     survey_score: int | None = None
     last_step: str = ""
     variables: Mapping[str, Value] = field(default_factory=dict)
-    """The dialplan's variables when the call was queued (queue priority rules read them)."""
+    """The dialplan's variables when the call was queued or booked a callback (the queue's
+    priority rules read them)."""
 
     @property
     def caller_number(self) -> str:
@@ -108,6 +111,11 @@ class RunnerServices(Protocol):
 
     async def enqueue(self, context: CallContext, request: Enqueue) -> QueueResult:
         """Hand the call to the ACD; returns when it has left the queue (or was answered)."""
+        ...
+
+    async def callback(self, context: CallContext, request: BookCallback) -> CallbackResult:
+        """Let the caller book a callback on the channel (number, time); returns once the
+        request is stored and the caller has heard the outcome."""
         ...
 
     async def recording_saved(self, context: CallContext, recording: RecordingSaved) -> None:
@@ -225,6 +233,9 @@ class DialplanRunner:
                 case Enqueue():
                     self._ctx.variables = dict(self._machine.variables)
                     return await self._services.enqueue(self._ctx, command)
+                case BookCallback():
+                    self._ctx.variables = dict(self._machine.variables)
+                    return await self._services.callback(self._ctx, command)
                 case Dial():
                     return await self._dial(command)
                 case Record():

@@ -17,7 +17,7 @@ from typing import Any
 from ivr.compiler.document import TOP_KEYS
 from ivr.compiler.kinds import COMMON_STEP_KEYS, STEP_KINDS
 from ivr.compiler.prompts import AUDIO_EXTENSIONS
-from ivr.model import QUEUE_EXITS
+from ivr.model import CALLBACK_OUTCOMES, QUEUE_EXITS
 from ivr.names import DIALPLAN_NAME, LANGUAGE_CODE, STEP_ID, VARIABLE_NAME
 
 Schema = dict[str, Any]
@@ -53,6 +53,14 @@ def _obj(properties: Schema, required: list[str] | None = None, what: str = "") 
 
 def _target(what: str) -> Schema:
     return {"$ref": "#/$defs/stepId", "description": what}
+
+
+def _outcomes(outcomes: tuple[str, ...]) -> Schema:
+    return {
+        "type": "object",
+        "properties": {key: _ref("stepId") for key in outcomes},
+        "additionalProperties": False,
+    }
 
 
 def _definitions() -> Schema:
@@ -238,13 +246,16 @@ def _kind_values() -> dict[str, Schema]:
                 "items": _ref("variableName"),
                 "description": "variables for the screen pop",
             },
-            "on": {
-                "type": "object",
-                "properties": {key: _ref("stepId") for key in QUEUE_EXITS},
-                "additionalProperties": False,
-            },
+            "on": _outcomes(QUEUE_EXITS),
         },
         ["name"],
+    )
+    callback_long = _obj(
+        {
+            "queue": {"type": "string", "description": "the queue whose callback policy applies"},
+            "on": _outcomes(CALLBACK_OUTCOMES),
+        },
+        ["queue"],
     )
     transfer_long = _obj(
         {
@@ -294,6 +305,7 @@ def _kind_values() -> dict[str, Schema]:
         "language": {"type": "string", "description": "en, fr, pt_BR... or ${...}"},
         "lookup": lookup,
         "queue": {"anyOf": [{"type": "string"}, queue_long]},
+        "callback": {"anyOf": [{"type": "string"}, callback_long]},
         "transfer": {"anyOf": [{"type": "string"}, transfer_long]},
         "record": record,
         "survey": survey,

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ivr.model import (
+    CALLBACK_OUTCOMES,
     BranchStep,
+    CallbackStep,
     CallStep,
     CollectStep,
     Dialplan,
@@ -57,6 +59,8 @@ def edges(step: Step) -> list[Edge]:
     if isinstance(step, QueueStep):
         exits = [Edge(target, outcome) for outcome, target in step.on.items()]
         return [*exits, Edge(step.next, "not answered")]
+    if isinstance(step, CallbackStep):
+        return _callback_edges(step)
     if isinstance(step, CollectStep | LookupStep | TransferStep | RecordStep | SurveyStep):
         if step.on_failure is not None and step.on_failure != step.next:
             return [Edge(step.next), Edge(step.on_failure, "failure")]
@@ -64,6 +68,14 @@ def edges(step: Step) -> list[Edge]:
     if isinstance(step, CallStep):
         return [Edge(step.next, f"after {step.dialplan}")]
     return [Edge(step.next)]
+
+
+def _callback_edges(step: CallbackStep) -> list[Edge]:
+    """One edge per outcome under `on:`; the others go to `next`, which is not an edge at all
+    when every outcome is routed (so the step after it is not reached through it)."""
+    routed = [Edge(target, outcome) for outcome, target in step.on.items()]
+    defaulted = [outcome for outcome in CALLBACK_OUTCOMES if outcome not in step.on]
+    return [*routed, Edge(step.next, ", ".join(defaulted))] if defaulted else routed
 
 
 def can_end_call(step: Step) -> bool:

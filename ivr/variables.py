@@ -11,6 +11,7 @@ RUNTIME_VARIABLES = frozenset(
     {
         "lookup.status",  # HTTP status of the last lookup, null when it failed without one
         "queue.outcome",  # how the last queue step ended
+        "callback.outcome",  # booked, duplicate or failed: how the last callback step ended
         "transfer.status",  # Dial status of the last transfer
         "transfer.number",  # the number a number+trunk transfer dialled
         "record.ok",

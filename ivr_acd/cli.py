@@ -113,10 +113,12 @@ def _lint(argv: list[str]) -> int:
     if settings is not None and args.paths:
         from acd.queue_config import load_queues
         from ivr.compiler import compile_paths
+        from ivr_acd.config_set import check_callback_steps
 
         queues = load_queues(settings.queues, diags, _display(settings.queues))
         result = compile_paths(args.paths, known_queues=set(queues), sounds_dir=settings.sounds)
         diags.extend(result.diagnostics)
+        check_callback_steps(queues, dict(result.dialplans), diags, _display(settings.queues))
     elif settings is not None:
         _, found = load_config_set(settings)
         diags.extend(found)
@@ -184,7 +186,7 @@ def _schema(argv: list[str]) -> int:
     argparse.ArgumentParser(prog="ivr-acd schema", description="Print the dialplan JSON Schema.").parse_args(
         argv
     )
-    print(schema_text())
+    print(schema_text(), end="")  # the text ends with its newline, as docs/dialplan.schema.json does
     return 0
 
 

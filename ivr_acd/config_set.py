@@ -4,7 +4,8 @@ Used at start-up, on every reload and by ``ivr-acd lint``. A set with any error 
 returned: the daemon keeps the set in force and logs every error with its file:line:col.
 Cross-file checks: dialplans may only queue into configured queues; a queue's post-call
 dialplan must exist; an agent's queue list may only name configured queues; a queue's
-destinations (``on_exit: some-step``) must be steps of every dialplan that queues into it.
+destinations (``on_exit: some-step``) must be steps of every dialplan that queues into it; a
+``callback`` step may only name a queue that takes callbacks.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from pathlib import Path
 from acd.queue_config import QueueConfig, load_queues
 from acd.roster import AgentConfig, load_roster
 from configlang.diagnostics import Diagnostic, Diagnostics
+from configlang.docpath import DocPath
 from configlang.mark import Mark
 from ivr.compiler import compile_paths
-from ivr.model import Dialplan, QueueStep
+from ivr.model import CallbackStep, Dialplan, QueueStep
 from ivr_acd.settings import Settings
 
 
@@ -94,6 +96,7 @@ def _cross_check(
                 diags.error(
                     agent.mark or Mark("agents", 1, 1), f"agent {agent.agent_id}: unknown queue {name!r}"
                 )
+    check_callback_steps(queues, dialplans, diags, queues_file)
     for plan in dialplans.values():
         for step_name, step in plan.steps.items():
             if not isinstance(step, QueueStep) or step.queue not in queues:
@@ -111,3 +114,22 @@ def _cross_check(
                         f"step {step_name!r} queues into {queue.name!r}, whose {key} is step "
                         f"{destination.step!r}, which dialplan {plan.name!r} does not have",
                     )
+
+
+def check_callback_steps(
+    queues: dict[str, QueueConfig], dialplans: dict[str, Dialplan], diags: Diagnostics, queues_file: str
+) -> None:
+    """A ``callback`` step naming a queue whose callbacks are off (``offer: never``, the default
+    without a ``callback:`` block) could never book anything: every caller would hear the
+    failure. It is an error, not a warning."""
+    for plan in dialplans.values():
+        for step_name, step in plan.steps.items():
+            if not isinstance(step, CallbackStep) or step.queue not in queues:
+                continue
+            if not queues[step.queue].callback.enabled:
+                diags.error(
+                    step.mark,
+                    f"step {step_name!r} books callbacks from queue {step.queue!r}, which takes none "
+                    f"(its callback offer is never): give it a callback: block in {queues_file}",
+                    DocPath(("steps", step_name)),
+                )

@@ -30,13 +30,21 @@ from acd.center.messages import CallbackCustomerArrived, CallStarted, IvrFinishe
 from acd.events import CallerInfo
 from acd.records import CallbackStatus, RecordingRecord
 from configlang.diagnostics import Diagnostic
-from ivr.interpreter.actions import Enqueue, Finished, HttpRequest, HttpResult, QueueResult
+from ivr.interpreter.actions import (
+    BookCallback,
+    CallbackResult,
+    Enqueue,
+    Finished,
+    HttpRequest,
+    HttpResult,
+    QueueResult,
+)
 from ivr.interpreter.machine import Machine
 from ivr.runner import DONE_VARIABLE, CallContext, DialplanRunner, RecordingSaved
 from ivr_acd import logs
 from ivr_acd.acd_engine import AcdEngine
 from ivr_acd.agent_features import AgentFeatures
-from ivr_acd.callback_offer import CallbackOffer
+from ivr_acd.callback_offer import CallbackOffer, book_callback
 from ivr_acd.config_set import ConfigSet, load_config_set
 from ivr_acd.http_lookup import fetch_json
 from ivr_acd.in_queue import InQueue
@@ -484,6 +492,13 @@ class _Services:
             engine, context, request, clock=self._daemon._clock, variables=context.variables, offer=offer
         )
         return await waiting.run()
+
+    async def callback(self, context: CallContext, request: BookCallback) -> CallbackResult:
+        engine = self._daemon.engine
+        assert engine is not None
+        return await book_callback(
+            engine, context.channel, request.queue, clock=self._daemon._clock, variables=context.variables
+        )
 
     async def recording_saved(self, context: CallContext, recording: RecordingSaved) -> None:
         writer = self._daemon.writer

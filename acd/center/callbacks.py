@@ -107,6 +107,10 @@ class Callbacks(Upkeep):
             enqueued_at, priority = call.enqueued_at, call.priority
             self._router.remove_call(call.call_id)
             call.phase = Phase.HELD
+        elif request.variables is not None:
+            # A dialplan's callback step: no place to keep, so it joins now, ranked as the
+            # queue ranks a caller with these variables.
+            priority = self._ruled_priority(queue, priority, request.variables)
         record = CallbackRecord(
             callback_id=callback_id,
             number=number,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 
 from acd import queue_log as ql
 from acd.center.base import (
@@ -38,6 +39,7 @@ from acd.events import (
 from acd.queue_config import CONTINUE, QueueConfig
 from acd.records import CallOutcome, CallRecord
 from configlang.expressions import ExpressionError, evaluate_bool
+from configlang.values import Value
 
 log = logging.getLogger(__name__)
 
@@ -144,9 +146,13 @@ class QueueCalls(CenterState):
     def _priority(self, queue: QueueConfig, message: EnqueueCall) -> int:
         """The dialplan's priority (or the queue's base), raised by any matching rule."""
         priority = message.priority if message.priority is not None else queue.base_priority
+        return self._ruled_priority(queue, priority, message.variables)
+
+    def _ruled_priority(self, queue: QueueConfig, priority: int, variables: Mapping[str, Value]) -> int:
+        """`priority` raised by every rule of the queue whose condition holds on `variables`."""
         for rule in queue.priority_rules:
             try:
-                if evaluate_bool(rule.condition, message.variables):
+                if evaluate_bool(rule.condition, variables):
                     priority = max(priority, rule.priority)
             except ExpressionError as exc:
                 log.warning(

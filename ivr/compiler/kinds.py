@@ -27,10 +27,12 @@ from ivr.compiler.input_steps import (
     compile_survey,
 )
 from ivr.compiler.service_steps import (
+    CALLBACK_KEYS,
     LOOKUP_KEYS,
     QUEUE_KEYS,
     RECORD_KEYS,
     TRANSFER_KEYS,
+    compile_callback,
     compile_lookup,
     compile_queue,
     compile_record,
@@ -51,6 +53,7 @@ STEP_KINDS: dict[str, StepKind] = {
     "language": StepKind(("next",), None, compile_language, "set the channel language"),
     "lookup": StepKind(("next",), LOOKUP_KEYS, compile_lookup, "HTTP JSON lookup"),
     "queue": StepKind(("next",), QUEUE_KEYS, compile_queue, "hand the call to an ACD queue"),
+    "callback": StepKind(("next",), CALLBACK_KEYS, compile_callback, "book a callback from a queue"),
     "transfer": StepKind(("next",), TRANSFER_KEYS, compile_transfer, "dial another destination"),
     "record": StepKind(("next",), RECORD_KEYS, compile_record, "record a message"),
     "survey": StepKind(("next",), SURVEY_KEYS, compile_survey, "ask for a 0-10 score"),

@@ -1,4 +1,5 @@
-"""Steps served outside the IVR: lookup (HTTP), queue (the ACD), transfer (Dial), record."""
+"""Steps served outside the IVR: lookup (HTTP), queue and callback (the ACD), transfer (Dial),
+record."""
 
 from __future__ import annotations
 
@@ -12,10 +13,20 @@ from configlang.source import MapNode, Node, ScalarNode, SeqNode
 from ivr.compiler.context import FileContext, Reference
 from ivr.compiler.prompts import AUDIO_EXTENSIONS, compile_prompt
 from ivr.compiler.stepsource import StepSource, options_of
-from ivr.model import QUEUE_EXITS, JsonTemplate, LookupStep, QueueStep, RecordStep, TransferStep
+from ivr.model import (
+    CALLBACK_OUTCOMES,
+    QUEUE_EXITS,
+    CallbackStep,
+    JsonTemplate,
+    LookupStep,
+    QueueStep,
+    RecordStep,
+    TransferStep,
+)
 
 LOOKUP_KEYS = ("method", "url", "body", "timeout", "set", "on_failure")
 QUEUE_KEYS = ("name", "skills", "priority", "data", "on")
+CALLBACK_KEYS = ("queue", "on")
 TRANSFER_KEYS = ("to", "number", "trunk", "timeout", "on_failure")
 RECORD_KEYS = ("prompt", "folder", "name", "format", "max_seconds", "beep", "silence", "tag", "on_failure")
 JSON_PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
@@ -102,10 +113,9 @@ def _json_template(ctx: FileContext, node: Node, path: DocPath) -> JsonTemplate:
 def compile_queue(ctx: FileContext, src: StepSource) -> QueueStep | None:
     """`queue: name` or `queue: {name, skills, priority, data, on}`."""
     if isinstance(src.value, ScalarNode):
-        name = expect_text(src.value, src.value_path, ctx.diags, "a queue name", pattern=QUEUE_NAME)
+        name = _queue_reference(ctx, src.value, src.value_path)
         if name is None:
             return None
-        ctx.queue_refs.append(Reference(name, src.value.mark, src.value_path))
         return QueueStep(
             id=src.id, mark=src.mark, next=None, queue=name, skills={}, priority=0, data=(), on={}
         )
@@ -113,18 +123,26 @@ def compile_queue(ctx: FileContext, src: StepSource) -> QueueStep | None:
     if fields is None:
         return None
     errors = ctx.diags.error_count()
-    name = fields.text("name", what="a queue name", pattern=QUEUE_NAME)
-    if name is not None:
-        ctx.queue_refs.append(Reference(name, fields.mark("name"), fields.at("name")))
+    name = _queue_reference(ctx, fields.value("name"), fields.at("name"))
     skills = _skills(ctx, fields)
     priority = _priority(ctx, fields)
     data = _screen_pop_data(ctx, fields)
-    on = _queue_exits(ctx, fields)
+    on = _outcome_targets(ctx, fields, QUEUE_EXITS, "queue outcomes")
     if name is None or priority is None or ctx.diags.error_count() > errors:
         return None
     return QueueStep(
         id=src.id, mark=src.mark, next=None, queue=name, skills=skills, priority=priority, data=data, on=on
     )
+
+
+def _queue_reference(ctx: FileContext, node: Node | None, path: DocPath) -> str | None:
+    """A queue name; checked against the configured queues once the file is read."""
+    if node is None:  # a required key: its absence is already reported
+        return None
+    name = expect_text(node, path, ctx.diags, "a queue name", pattern=QUEUE_NAME)
+    if name is not None:
+        ctx.queue_refs.append(Reference(name, node.mark, path))
+    return name
 
 
 def _priority(ctx: FileContext, fields: Fields) -> Expression | int | None:
@@ -178,21 +196,44 @@ def _screen_pop_data(ctx: FileContext, fields: Fields) -> tuple[str, ...]:
     return tuple(data)
 
 
-def _queue_exits(ctx: FileContext, fields: Fields) -> dict[str, str]:
+def _outcome_targets(
+    ctx: FileContext, fields: Fields, outcomes: tuple[str, ...], what: str
+) -> dict[str, str]:
+    """The `on:` mapping of outcomes to steps (unknown outcomes and targets are reported)."""
     node = fields.value("on")
     if node is None:
         return {}
-    mapping = expect_map(node, fields.at("on"), ctx.diags, "a mapping of queue outcomes to steps")
+    mapping = expect_map(node, fields.at("on"), ctx.diags, f"a mapping of {what} to steps")
     if mapping is None:
         return {}
-    Fields(mapping, fields.at("on"), ctx.diags, where="queue outcomes", allowed=QUEUE_EXITS)
+    Fields(mapping, fields.at("on"), ctx.diags, where=what, allowed=outcomes)
     exits: dict[str, str] = {}
     for entry in mapping.entries:
-        if entry.key in QUEUE_EXITS:
+        if entry.key in outcomes:
             target = ctx.target(entry.value, fields.at("on").key(entry.key))
             if target is not None:
                 exits[entry.key] = target
     return exits
+
+
+def compile_callback(ctx: FileContext, src: StepSource) -> CallbackStep | None:
+    """`callback: queue` or `callback: {queue, on: {booked, duplicate, failed}}`."""
+    if isinstance(src.value, ScalarNode):
+        name = _queue_reference(ctx, src.value, src.value_path)
+        if name is None:
+            return None
+        return CallbackStep(id=src.id, mark=src.mark, next=None, queue=name, on={})
+    fields = options_of(
+        ctx, src, allowed=CALLBACK_KEYS, required=("queue",), what="a queue name or a mapping"
+    )
+    if fields is None:
+        return None
+    errors = ctx.diags.error_count()
+    name = _queue_reference(ctx, fields.value("queue"), fields.at("queue"))
+    on = _outcome_targets(ctx, fields, CALLBACK_OUTCOMES, "callback outcomes")
+    if name is None or ctx.diags.error_count() > errors:
+        return None
+    return CallbackStep(id=src.id, mark=src.mark, next=None, queue=name, on=on)
 
 
 def compile_transfer(ctx: FileContext, src: StepSource) -> TransferStep | None:

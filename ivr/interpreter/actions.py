@@ -12,6 +12,7 @@ runner carries it out on the channel and feeds back the matching reply:
 | `SetVariable`  | `Done()`                                |
 | `HttpRequest`  | `HttpResult(status, body, error)`       |
 | `Enqueue`      | `QueueResult(outcome, next_step)`       |
+| `BookCallback` | `CallbackResult(outcome)`               |
 | `Dial`         | `DialResult(status)`                    |
 | `Record`       | `RecordResult(ok, seconds)`             |
 
@@ -115,6 +116,14 @@ class Enqueue:
 
 
 @dataclass(frozen=True, slots=True)
+class BookCallback:
+    """Let the caller book a callback from `queue`: the runner's service confirms or reads the
+    number, offers a time when the queue allows it, stores the request, then tells the caller."""
+
+    queue: str
+
+
+@dataclass(frozen=True, slots=True)
 class Dial:
     """Dial an Asterisk dial string (interpolated values are already reduced to safe characters)."""
 
@@ -136,7 +145,7 @@ class Record:
     metadata: Mapping[str, str]
 
 
-Command = Play | WaitDigit | SetLanguage | SetVariable | HttpRequest | Enqueue | Dial | Record
+Command = Play | WaitDigit | SetLanguage | SetVariable | HttpRequest | Enqueue | BookCallback | Dial | Record
 
 # ---------------------------------------------------------------- notices (no reply)
 
@@ -153,6 +162,7 @@ PathKind = Literal[
     "split",  # the A/B split chose a target
     "lookup_failed",
     "queue_outcome",
+    "callback_outcome",
     "transfer_failed",
     "record_failed",
     "call",  # entered a sub-dialplan
@@ -248,6 +258,18 @@ class QueueResult:
     next_step: str | None = None
 
 
+CallbackOutcome = Literal["booked", "duplicate", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackResult:
+    """Reply to BookCallback: `booked` (stored, and the caller heard so), `duplicate` (an earlier
+    request for that number is kept; the caller heard so) or `failed` (nothing stored; the
+    caller heard that the callback could not be booked)."""
+
+    outcome: CallbackOutcome
+
+
 @dataclass(frozen=True, slots=True)
 class DialResult:
     """Reply to Dial: ANSWER, BUSY, NOANSWER, CHANUNAVAIL, CONGESTION..."""
@@ -268,7 +290,7 @@ class CallerHungUp:
     """The caller hung up (may replace any reply)."""
 
 
-Reply = PlayDone | DigitResult | Done | HttpResult | QueueResult | DialResult | RecordResult
+Reply = PlayDone | DigitResult | Done | HttpResult | QueueResult | CallbackResult | DialResult | RecordResult
 Input = Start | Reply | CallerHungUp
 
 REPLY_FOR: dict[type[Command], type[Reply]] = {
@@ -278,6 +300,7 @@ REPLY_FOR: dict[type[Command], type[Reply]] = {
     SetVariable: Done,
     HttpRequest: HttpResult,
     Enqueue: QueueResult,
+    BookCallback: CallbackResult,
     Dial: DialResult,
     Record: RecordResult,
 }

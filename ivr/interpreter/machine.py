@@ -30,6 +30,7 @@ from ivr.interpreter import flow_runners, input_runners, service_runners
 from ivr.interpreter.actions import (
     REPLY_FOR,
     Action,
+    CallbackResult,
     CallerHungUp,
     Command,
     DialResult,
@@ -51,6 +52,7 @@ from ivr.interpreter.runtime import Draw, Frame, InterpreterUsageError, Runtime
 from ivr.interpreter.transitions import CallDialplan, EndCall, GoTo, ReturnFromCall, Script, Transition
 from ivr.model import (
     BranchStep,
+    CallbackStep,
     CallStep,
     CollectStep,
     Dialplan,
@@ -83,6 +85,7 @@ _SCRIPTS: dict[type[Any], Callable[[Runtime, Any], Script[Transition]]] = {
     LanguageStep: flow_runners.run_language,
     LookupStep: service_runners.run_lookup,
     QueueStep: service_runners.run_queue,
+    CallbackStep: service_runners.run_callback,
     TransferStep: service_runners.run_transfer,
     RecordStep: service_runners.run_record,
 }
@@ -96,7 +99,7 @@ _INSTANT: dict[type[Any], Callable[[Runtime, Any], Transition]] = {
     ReturnStep: flow_runners.run_return,
 }
 # Replies that mean the caller (or the world) did something: they reset the runaway counter.
-_PROGRESS = (PlayDone, DigitResult, QueueResult, DialResult, RecordResult)
+_PROGRESS = (PlayDone, DigitResult, QueueResult, CallbackResult, DialResult, RecordResult)
 # Steps that may use a key typed ahead during a barge-in play.
 _TAKES_TYPED_AHEAD = (MenuStep, CollectStep, SurveyStep)
 

@@ -1,4 +1,4 @@
-"""Running the steps served outside the IVR: lookup, queue, transfer, record."""
+"""Running the steps served outside the IVR: lookup, queue, callback, transfer, record."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import re
 
 from configlang.expressions import ExpressionError, Value, evaluate, to_text, type_name
 from ivr.interpreter.actions import (
+    BookCallback,
+    CallbackResult,
     Dial,
     DialResult,
     Enqueue,
@@ -19,7 +21,7 @@ from ivr.interpreter.keypad import play
 from ivr.interpreter.render import json_path, render_dial, render_file_name, render_json, render_url
 from ivr.interpreter.runtime import Runtime
 from ivr.interpreter.transitions import EndCall, GoTo, Script, Transition
-from ivr.model import LookupStep, QueueStep, RecordStep, TransferStep
+from ivr.model import CallbackStep, LookupStep, QueueStep, RecordStep, TransferStep
 
 _DIALABLE = re.compile(r"[^0-9+*#]")
 
@@ -57,6 +59,19 @@ def run_queue(rt: Runtime, step: QueueStep) -> Script[Transition]:
         if reply.next_step in rt.frame.dialplan.steps:
             return GoTo(reply.next_step)
         rt.event("error", f'the queue named an unknown next step "{reply.next_step}"')
+    return GoTo(step.on.get(reply.outcome, step.next))
+
+
+def run_callback(rt: Runtime, step: CallbackStep) -> Script[Transition]:
+    """Have the caller book a callback; the outcome picks the step under `on:`, else `next`.
+    Booked and duplicate both leave the caller with a callback to wait for: the run's outcome
+    becomes `queued`, as after a queue's callback offer."""
+    reply = yield BookCallback(step.queue)
+    assert isinstance(reply, CallbackResult)
+    rt.set("callback.outcome", reply.outcome)
+    rt.event("callback_outcome", reply.outcome)
+    if reply.outcome in ("booked", "duplicate"):
+        rt.callback_requested = True
     return GoTo(step.on.get(reply.outcome, step.next))
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from configlang.values import Value
 from ivr.interpreter.actions import (
     Action,
+    BookCallback,
+    CallbackResult,
     CallerHungUp,
     Dial,
     DialResult,
@@ -56,6 +58,7 @@ class CaseRun:
     finished: Finished | None = None
     variables: Mapping[str, Value] = field(default_factory=dict)
     enqueued: list[Enqueue] = field(default_factory=list)
+    callbacks: list[BookCallback] = field(default_factory=list)
     dialled: list[Dial] = field(default_factory=list)
     recorded: list[Record] = field(default_factory=list)
     unused_keys: tuple[str, ...] = ()
@@ -88,6 +91,9 @@ class _Script:
             if scripted is None:
                 return QueueResult("answered")
             return QueueResult(scripted.outcome, scripted.next_step)
+        if isinstance(command, BookCallback):
+            run.callbacks.append(command)
+            return CallbackResult(self.case.callbacks.get(command.queue, "booked"))
         if isinstance(command, Dial):
             run.dialled.append(command)
             for pattern, status in self.case.dials.items():

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from configlang.diagnostics import Diagnostics
 from configlang.docpath import DocPath
-from configlang.expect import Fields, expect_list, expect_map, expect_number, expect_text
+from configlang.expect import Fields, expect_choice, expect_list, expect_map, expect_number, expect_text
 from configlang.mark import Mark
 from configlang.source import MapNode, Node, ScalarNode, load_yaml_file
 from configlang.values import Value
 from ivr.compiler.document import to_value
+from ivr.interpreter.actions import CallbackOutcome
+from ivr.model import CALLBACK_OUTCOMES
 
 FILE_KEYS = ("dialplan", "cases")
 CASE_KEYS = (
@@ -32,6 +34,7 @@ CASE_KEYS = (
     "keys",
     "lookups",
     "queues",
+    "callbacks",
     "dials",
     "record",
     "draws",
@@ -45,6 +48,7 @@ EXPECT_KEYS = (
     "outcome",
     "variables",
     "enqueued",
+    "callback",
     "dialled",
     "recorded",
 )
@@ -82,6 +86,8 @@ class Expectation:
     outcome: str | None = None
     variables: Mapping[str, Value] = field(default_factory=dict)
     enqueued: Mapping[str, Value] = field(default_factory=dict)
+    callback: str | None = None
+    """The queue the last callback step asked for."""
     dialled: str | None = None
     recorded: Mapping[str, Value] = field(default_factory=dict)
 
@@ -105,6 +111,7 @@ class DialplanCase:
     keys: tuple[str, ...]
     lookups: tuple[LookupReply, ...]
     queues: Mapping[str, QueueReply]
+    callbacks: Mapping[str, CallbackOutcome]
     dials: Mapping[str, str]
     record_ok: bool
     record_seconds: float
@@ -169,6 +176,7 @@ def _case(node: Node, path: DocPath, diags: Diagnostics, dialplan: str) -> Dialp
         keys=_keys(f, diags),
         lookups=_lookups(f, diags),
         queues=_queues(f, diags),
+        callbacks=_callbacks(f, diags),
         dials=_text_map(f, "dials", diags),
         record_ok=record_ok,
         record_seconds=record_seconds,
@@ -193,11 +201,14 @@ def _time(text: str, f: Fields, diags: Diagnostics) -> datetime | None:
     return moment
 
 
-def _text_map(f: Fields, key: str, diags: Diagnostics) -> dict[str, str]:
+def _optional_map(f: Fields, key: str, diags: Diagnostics, what: str = "a mapping") -> MapNode | None:
+    """The mapping under `key`; None when it is absent or (reported) not a mapping."""
     node = f.value(key)
-    if node is None:
-        return {}
-    mapping = expect_map(node, f.at(key), diags)
+    return expect_map(node, f.at(key), diags, what) if node is not None else None
+
+
+def _text_map(f: Fields, key: str, diags: Diagnostics) -> dict[str, str]:
+    mapping = _optional_map(f, key, diags)
     if mapping is None:
         return {}
     found: dict[str, str] = {}
@@ -209,10 +220,7 @@ def _text_map(f: Fields, key: str, diags: Diagnostics) -> dict[str, str]:
 
 
 def _values(f: Fields, key: str, diags: Diagnostics) -> dict[str, Value]:
-    node = f.value(key)
-    if node is None:
-        return {}
-    mapping = expect_map(node, f.at(key), diags)
+    mapping = _optional_map(f, key, diags)
     return {entry.key: to_value(entry.value) for entry in mapping.entries} if mapping is not None else {}
 
 
@@ -272,10 +280,7 @@ def _lookups(f: Fields, diags: Diagnostics) -> tuple[LookupReply, ...]:
 
 
 def _queues(f: Fields, diags: Diagnostics) -> dict[str, QueueReply]:
-    node = f.value("queues")
-    if node is None:
-        return {}
-    mapping = expect_map(node, f.at("queues"), diags, "a mapping of queue names to outcomes")
+    mapping = _optional_map(f, "queues", diags, "a mapping of queue names to outcomes")
     if mapping is None:
         return {}
     found: dict[str, QueueReply] = {}
@@ -298,11 +303,21 @@ def _queues(f: Fields, diags: Diagnostics) -> dict[str, QueueReply]:
     return found
 
 
+def _callbacks(f: Fields, diags: Diagnostics) -> dict[str, CallbackOutcome]:
+    """`callbacks: {support: duplicate}`: how a callback step naming that queue ends."""
+    mapping = _optional_map(f, "callbacks", diags, "a mapping of queue names to callback outcomes")
+    if mapping is None:
+        return {}
+    found: dict[str, CallbackOutcome] = {}
+    for entry in mapping.entries:
+        match expect_choice(entry.value, f.at("callbacks").key(entry.key), diags, CALLBACK_OUTCOMES):
+            case "booked" | "duplicate" | "failed" as outcome:
+                found[entry.key] = outcome
+    return found
+
+
 def _record(f: Fields, diags: Diagnostics) -> tuple[bool, float]:
-    node = f.value("record")
-    if node is None:
-        return True, 8.0
-    mapping = expect_map(node, f.at("record"), diags, "a mapping with ok and seconds")
+    mapping = _optional_map(f, "record", diags, "a mapping with ok and seconds")
     if mapping is None:
         return True, 8.0
     sub = Fields(mapping, f.at("record"), diags, where="record", allowed=("ok", "seconds"))
@@ -336,19 +351,8 @@ def _steps(node: Node | None, path: DocPath, diags: Diagnostics) -> tuple[str, .
     )
 
 
-def _mapping_values(f: Fields, key: str, diags: Diagnostics) -> dict[str, Value]:
-    node = f.value(key)
-    if node is None:
-        return {}
-    mapping = expect_map(node, f.at(key), diags)
-    return {entry.key: to_value(entry.value) for entry in mapping.entries} if mapping is not None else {}
-
-
 def _expect(f: Fields, diags: Diagnostics) -> Expectation:
-    node = f.value("expect")
-    if node is None:
-        return Expectation()
-    mapping = expect_map(node, f.at("expect"), diags, "a mapping of expectations")
+    mapping = _optional_map(f, "expect", diags, "a mapping of expectations")
     if mapping is None:
         return Expectation()
     sub = Fields(mapping, f.at("expect"), diags, where="expect", allowed=EXPECT_KEYS)
@@ -358,8 +362,9 @@ def _expect(f: Fields, diags: Diagnostics) -> Expectation:
         path_starts=_steps(sub.value("path_starts"), sub.at("path_starts"), diags),
         path_contains=_steps(sub.value("path_contains"), sub.at("path_contains"), diags),
         outcome=outcome,
-        variables=_mapping_values(sub, "variables", diags),
-        enqueued=_mapping_values(sub, "enqueued", diags),
+        variables=_values(sub, "variables", diags),
+        enqueued=_values(sub, "enqueued", diags),
+        callback=sub.text("callback", what="a queue name"),
         dialled=sub.text("dialled"),
-        recorded=_mapping_values(sub, "recorded", diags),
+        recorded=_values(sub, "recorded", diags),
     )

@@ -93,6 +93,12 @@ def compare(expect: Expectation, run: CaseRun) -> list[Mismatch]:
                 "data": dict(last.data),
             }
             problems.extend(_subset("enqueued", expect.enqueued, actual))
+    if expect.callback is not None:
+        asked = run.callbacks[-1].queue if run.callbacks else None
+        if asked != expect.callback:
+            problems.append(
+                Mismatch("callback", (f"expected a callback from {expect.callback!r}, got {asked!r}",))
+            )
     if expect.dialled is not None:
         dialled = run.dialled[-1].target if run.dialled else None
         if dialled != expect.dialled:

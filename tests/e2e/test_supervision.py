@@ -105,7 +105,7 @@ async def run_stats(port: int) -> dict[str, Any]:
 
 
 def fetch_metrics(port: int) -> list[str]:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:  # noqa: S310 - loopback
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
         text: str = reply.read().decode()
     return text.splitlines()
 
@@ -128,7 +128,9 @@ async def play_the_scenario(center: Center) -> list[CallRecord]:
     return records
 
 
-async def test_stats_cli_mqtt_and_metrics_agree_with_a_scripted_day(tmp_path: Path, broker: Mosquitto) -> None:
+async def test_stats_cli_mqtt_and_metrics_agree_with_a_scripted_day(
+    tmp_path: Path, broker: Mosquitto
+) -> None:
     prefix = f"e2e-{uuid.uuid4().hex[:8]}"
     devices = {f"PJSIP/100{n}": DeviceBehaviour.answering(after=0.5) for n in range(1, 5)}
     async with (

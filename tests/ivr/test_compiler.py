@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 from ivr.compiler import compile_paths, compile_sources, dialplan_files
-from ivr.model import CollectStep, HoursStep, MenuStep, PlayStep, QueueStep, SayAmountItem, SoundItem
+from ivr.model import (
+    CallbackStep,
+    CollectStep,
+    HoursStep,
+    MenuStep,
+    PlayStep,
+    QueueStep,
+    SayAmountItem,
+    SoundItem,
+)
+from ivr.stepgraph import Edge, edges
 from tests.ivr.helpers import compile_text, dialplans, lines
 
 
@@ -94,6 +104,89 @@ def test_a_queue_short_form_and_long_form() -> None:
     assert not isinstance(long.priority, int)
     assert long.priority.text == "1 + 2"
     assert long.on == {"callback": "c"}
+
+
+def test_a_callback_step_short_form_and_long_form() -> None:
+    result = compile_sources(
+        {
+            "d.yaml": textwrap.dedent("""
+                steps:
+                  a:
+                    callback: support
+                  b:
+                    callback: {queue: sales, on: {duplicate: a, failed: c}}
+                    next: c
+                  c:
+                    hangup:
+            """)
+        },
+        known_queues={"sales", "support"},
+    )
+    assert lines(result) == []
+    short, long = result.dialplans["d"].steps["a"], result.dialplans["d"].steps["b"]
+    assert short == CallbackStep(id="a", mark=short.mark, next="b", queue="support", on={})
+    assert isinstance(long, CallbackStep)
+    assert (long.queue, dict(long.on), long.next) == ("sales", {"duplicate": "a", "failed": "c"}, "c")
+    # Each outcome under on: is an edge; the others (here: booked) go to next.
+    assert edges(long) == [Edge("a", "duplicate"), Edge("c", "failed"), Edge("c", "booked")]
+    assert edges(short) == [Edge("b", "booked, duplicate, failed")]
+
+
+def test_callback_step_errors_point_at_their_place() -> None:
+    text = """\
+steps:
+  menu:
+    menu: {options: {"1": short, "2": long, "3": missing, "4": wrong}}
+  short:
+    callback: suport
+  long:
+    callback:
+      queue: support
+      on: {booked: bye, answered: bye, failed: nowhere}
+      skills: {fr: 2}
+  missing:
+    callback: {on: {booked: bye}}
+  wrong:
+    callback: [support]
+  bye:
+    hangup:
+"""
+    result = compile_sources({"d.yaml": text}, known_queues={"sales", "support"})
+    assert lines(result) == [
+        (
+            'd.yaml:5:15: error: unknown queue "suport"; did you mean "support"? '
+            "(known queues: sales, support) (at steps.short.callback)"
+        ),
+        (
+            'd.yaml:9:25: error: unknown key "answered" in callback outcomes '
+            "(allowed: booked, duplicate, failed) (at steps.long.callback.on.answered)"
+        ),
+        'd.yaml:9:48: error: unknown step "nowhere" (at steps.long.callback.on.failed)',
+        'd.yaml:10:7: error: unknown key "skills" in callback (allowed: on, queue) (at steps.long.callback.skills)',
+        'd.yaml:12:15: error: callback: missing required key "queue" (at steps.missing.callback)',
+        "d.yaml:14:15: error: callback: expected a queue name or a mapping, got a list (at steps.wrong.callback)",
+    ]
+    assert result.dialplans == {}
+
+
+def test_callback_outcome_targets_count_as_reached_and_next_only_for_unrouted_outcomes() -> None:
+    text = """\
+steps:
+  ask:
+    callback: {queue: support, on: {booked: done, duplicate: done, failed: sorry}}
+  unreached:
+    play: custom/never
+  sorry:
+    play: custom/sorry
+    next: done
+  done:
+    hangup:
+"""
+    # `sorry` is reached only through on.failed; every outcome being routed, the step written
+    # after `ask` is not reached through it.
+    assert lines(compile_sources({"d.yaml": text})) == [
+        'd.yaml:4:3: warning: step "unreached" is never reached (at steps.unreached)'
+    ]
 
 
 def test_hours_default_to_the_dialplan_time_zone_and_unlisted_days_are_closed() -> None:

@@ -34,8 +34,8 @@ steps:
 """
 
 
-def run(directory: Path, tests: str) -> tuple[int, str]:
-    (directory / "d.yaml").write_text(textwrap.dedent(DIALPLAN))
+def run(directory: Path, tests: str, dialplan: str = DIALPLAN) -> tuple[int, str]:
+    (directory / "d.yaml").write_text(textwrap.dedent(dialplan))
     (directory / "d.test.yaml").write_text(textwrap.dedent(tests))
     out = io.StringIO()
     code = run_dialplan_tests([directory], out=out)
@@ -173,3 +173,91 @@ def test_hanging_up_or_running_out_of_keys_ends_the_call(tmp_path: Path, keys: s
     """,
     )
     assert code == 0, report
+
+
+CALLBACK_DIALPLAN = """
+steps:
+  menu:
+    menu: {prompt: custom/menu, options: {"1": sales, "5": call-me}, on_failure: bye}
+  call-me:
+    callback: {queue: support, on: {duplicate: already, failed: sales}}
+    next: thanks
+  sales:
+    queue: sales
+    next: bye
+  thanks:
+    play: custom/thanks
+    next: bye
+  already:
+    play: custom/already
+    next: bye
+  bye:
+    hangup:
+"""
+
+
+def run_callbacks(directory: Path, tests: str) -> tuple[int, str]:
+    return run(directory, tests, CALLBACK_DIALPLAN)
+
+
+def test_cases_script_the_outcome_of_a_callback_step(tmp_path: Path) -> None:
+    code, report = run_callbacks(
+        tmp_path,
+        """
+        cases:
+          - name: booked by default
+            keys: "5"
+            expect:
+              path: [menu, call-me, thanks, bye]
+              outcome: queued
+              callback: support
+              variables: {callback.outcome: booked}
+          - name: duplicate
+            keys: "5"
+            callbacks: {support: duplicate}
+            expect: {path: [menu, call-me, already, bye], outcome: queued}
+          - name: failed goes to the queue after all
+            keys: "5"
+            callbacks: {support: failed, sales: booked}
+            queues: {sales: no_agents}
+            expect:
+              path: [menu, call-me, sales, bye]
+              outcome: ivr_only
+              callback: support
+              enqueued: {queue: sales}
+    """,
+    )
+    assert code == 0, report
+    assert report.splitlines()[-1] == "3 passed, 0 failed"
+
+
+def test_a_callback_expected_but_never_asked_fails_the_case(tmp_path: Path) -> None:
+    code, report = run_callbacks(
+        tmp_path,
+        """
+        cases:
+          - name: never asked
+            keys: "1"
+            expect: {callback: support}
+    """,
+    )
+    assert code == 1
+    assert "  FAIL  never asked" in report
+    assert "          expected a callback from 'support', got None" in report
+
+
+def test_an_unknown_callback_outcome_is_reported_at_its_place(tmp_path: Path) -> None:
+    code, report = run_callbacks(
+        tmp_path,
+        """
+        cases:
+          - name: bad outcome
+            keys: "5"
+            callbacks: {support: boked}
+    """,
+    )
+    assert code == 1
+    assert (
+        f"{tmp_path}/d.test.yaml:5:26: error: support: expected one of booked, duplicate, failed, "
+        'got "boked"; did you mean "booked"? (at cases[0].callbacks.support)'
+    ) in report

@@ -9,6 +9,7 @@ import pytest
 
 from ivr.graph import graph, kind_of
 from ivr.lint import lint_main
+from ivr_acd.cli import main as cli_main
 from tests.ivr.helpers import dialplans
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,3 +109,68 @@ def test_falling_off_the_end_is_drawn() -> None:
 def test_kind_of() -> None:
     steps = dialplans(GRAPHED)["d"].steps
     assert [kind_of(step) for step in steps.values()] == ["menu", "branch", "queue", "transfer"]
+
+
+def test_callback_edges_are_labelled_by_outcome() -> None:
+    text = graph(
+        dialplans("""
+            steps:
+              c:
+                callback: {queue: support, on: {failed: q}}
+              bye:
+                hangup:
+              q:
+                queue: support
+        """)["d"],
+        "dot",
+    )
+    assert '"c" [label="c\\ncallback support", shape=box];' in text
+    assert '"c" -> "q" [label="failed"];' in text
+    assert '"c" -> "bye" [label="booked, duplicate"];' in text
+
+
+# ---------------------------------------------------------------- `ivr-acd lint` on a configuration
+
+CALLBACK_PLAN = """\
+dialplan: main
+steps:
+  menu:
+    menu: {options: {"1": later, "2": sales}}
+  later:
+    callback: sales
+    next: bye
+  sales:
+    queue: sales
+  bye:
+    hangup:
+"""
+
+
+def lint_config(root: Path, queues: str, capsys: pytest.CaptureFixture[str], *paths: str) -> tuple[int, str]:
+    """`ivr-acd lint` on a configuration written under `root` (the working directory)."""
+    (root / "dialplans").mkdir(exist_ok=True)
+    (root / "agents").mkdir(exist_ok=True)
+    (root / "dialplans" / "main.yaml").write_text(CALLBACK_PLAN)
+    (root / "agents" / "team.yaml").write_text("agents: []\n")
+    (root / "queues.yaml").write_text(queues)
+    (root / "ivr-acd.yaml").write_text("paths: {dialplans: dialplans, agents: agents, queues: queues.yaml}\n")
+    code = cli_main(["lint", "--config", "ivr-acd.yaml", *paths])
+    return code, capsys.readouterr().out
+
+
+def test_a_callback_step_on_a_queue_without_callbacks_is_a_lint_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    expected = (
+        f"{tmp_path}/dialplans/main.yaml:5:3: error: step 'later' books callbacks from queue 'sales', "
+        "which takes none (its callback offer is never): give it a callback: block in queues.yaml "
+        "(at steps.later)\n"
+    )
+    never = "queues:\n  sales: {callback: {offer: never}}\n"
+    assert lint_config(tmp_path, never, capsys) == (1, expected)
+    assert lint_config(tmp_path, "queues:\n  sales: {}\n", capsys) == (1, expected)  # never by default
+    # Linting only the dialplans checks them against the configured queues all the same.
+    code, output = lint_config(tmp_path, never, capsys, "dialplans")
+    assert (code, output.replace("dialplans/main.yaml", f"{tmp_path}/dialplans/main.yaml")) == (1, expected)
+    assert lint_config(tmp_path, "queues:\n  sales: {callback: {offer: always}}\n", capsys) == (0, "")

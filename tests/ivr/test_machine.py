@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ivr.interpreter.actions import (
+    BookCallback,
+    CallbackOutcome,
+    CallbackResult,
     CallerHungUp,
     Dial,
     DialResult,
@@ -614,6 +617,55 @@ def test_priority_is_clamped_and_a_callback_makes_the_outcome_queued() -> None:
     call.send(QueueResult("callback"))
     call.send(PlayDone())
     assert finished(call).outcome == "queued"
+
+
+CALLBACK = """
+steps:
+  menu:
+    menu: {prompt: custom/menu, options: {"2": ask}}
+  ask:
+    callback: {queue: support, on: {booked: thanks, failed: sorry}}
+    next: already
+  thanks: {play: custom/thanks, next: end}
+  already: {play: custom/already, next: end}
+  sorry: {play: custom/sorry, next: end}
+  end: {hangup: }
+"""
+
+
+@pytest.mark.parametrize(
+    ("outcome", "then", "final"),
+    [
+        ("booked", "thanks", "queued"),
+        ("duplicate", "already", "queued"),  # not under on: → next; the earlier request stands
+        ("failed", "sorry", "ivr_only"),
+    ],
+)
+def test_callback_step_asks_the_runner_then_routes_its_outcome(
+    outcome: CallbackOutcome, then: str, final: str
+) -> None:
+    call = Call(CALLBACK)
+    call.send(PlayDone("2"))
+    assert call.last() == BookCallback("support")
+    call.send(CallbackResult(outcome))
+    assert call.steps() == ["menu", "ask", then]
+    assert call.events("callback_outcome") == [outcome]
+    assert call.machine.variables["callback.outcome"] == outcome
+    call.send(PlayDone())
+    assert finished(call).outcome == final
+
+
+def test_callback_step_short_form_continues_at_next_and_a_hang_up_ends_the_run() -> None:
+    text = "steps: {ask: {callback: sales}, bye: {play: custom/bye}, end: {hangup: }}\n"
+    call = Call(text)
+    assert call.last() == BookCallback("sales")
+    with pytest.raises(InterpreterUsageError, match="expected CallbackResult"):
+        call.send(QueueResult("callback"))
+    call.send(CallbackResult("booked"))
+    assert call.steps() == ["ask", "bye"]
+    hung_up = Call(text)
+    hung_up.send(CallerHungUp())
+    assert (finished(hung_up).outcome, finished(hung_up).last_step) == ("hangup_by_caller", "ask")
 
 
 def test_transfer_dial_string_values_cannot_add_options() -> None:

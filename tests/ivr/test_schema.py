@@ -13,6 +13,7 @@ from configlang.source import load_yaml
 from ivr.compiler.document import TOP_KEYS, to_value
 from ivr.compiler.kinds import COMMON_STEP_KEYS, STEP_KINDS
 from ivr.schema import SCHEMA_PATH, schema_json, schema_text
+from ivr_acd.cli import main as cli_main
 from tests.ivr.minischema import errors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +29,13 @@ def step_variants() -> dict[str, dict[str, Any]]:
 def test_the_docs_copy_is_the_generated_schema() -> None:
     assert (ROOT / SCHEMA_PATH).read_text(encoding="utf-8") == schema_text()
     assert json.loads(schema_text())["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_ivr_acd_schema_prints_exactly_the_docs_copy(capsys: pytest.CaptureFixture[str]) -> None:
+    # `ivr-acd schema > docs/dialplan.schema.json` is how the copy is refreshed: it must not
+    # add a blank line that the test above then rejects.
+    assert cli_main(["schema"]) == 0
+    assert capsys.readouterr().out == (ROOT / SCHEMA_PATH).read_text(encoding="utf-8")
 
 
 def test_every_step_kind_has_exactly_the_keys_the_compiler_accepts() -> None:
