@@ -159,8 +159,10 @@ steps:
 async def test_collect_read_back_and_confirm_then_retype(tmp_path: Path) -> None:
     # The read-back (2 s + four digits of 0.82 s) and the question (2 s) play in full; the
     # answer comes 9.5 s after they started, while the IVR waits 5 s for it.
+    # The window is 5 simulated seconds wide; at a slower speed it is wide enough in real time
+    # for a loaded machine's AGI round trips (they run in real time, not simulated time).
     presses: list[Press | str] = ["1234#", Press("2", after=9.5), "5678#", Press("1", after=9.5)]
-    async with ivr_center(tmp_path, {"main": CONFIRM}) as center:
+    async with ivr_center(tmp_path, {"main": CONFIRM}, speed=0.05) as center:
         ended = await one_call(center, Caller(presses=presses))
     assert ended.heard == [
         "custom/enter-account",
