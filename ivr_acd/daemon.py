@@ -156,6 +156,7 @@ class Daemon:
             action_timeout=settings.ami.action_timeout,
             rng=self._rng,
             on_connect=self._resync,
+            events=settings.ami.events,
         )
         self.engine = AcdEngine(
             core, ami=self.ami, records=self.writer, queue_log=self._queue_log, clock=self._clock

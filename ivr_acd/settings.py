@@ -46,6 +46,8 @@ class AmiSettings:
     auth: str = "md5"
     ping_interval: float = 20.0
     action_timeout: float = 10.0
+    events: str = "call"
+    """The event classes asked for at login (the engine reads only ``call`` events)."""
 
 
 @dataclass(frozen=True)
@@ -303,6 +305,7 @@ def _ami(f: Fields, diags: Diagnostics, where: _Where) -> AmiSettings:
             "auth",
             "ping_interval",
             "action_timeout",
+            "events",
         ),
     )
     if sub is None:
@@ -315,6 +318,7 @@ def _ami(f: Fields, diags: Diagnostics, where: _Where) -> AmiSettings:
         auth=sub.choice("auth", ("plain", "md5"), "md5"),
         ping_interval=sub.number("ping_interval", 20.0, minimum=1, maximum=3600),
         action_timeout=sub.number("action_timeout", 10.0, minimum=1, maximum=300),
+        events=sub.text("events", "call", what="on, off or event classes such as call,user", pattern=_EVENTS),
     )
 
 
@@ -354,6 +358,7 @@ def _secret(sub: Fields, key: str, where: _Where) -> str | None:
     return sub.text(key)
 
 
+_EVENTS = re.compile(r"[a-z]+(,[a-z]+)*\Z")
 _USERNAME = re.compile(r"[A-Za-z0-9_.@-]+\Z")
 
 

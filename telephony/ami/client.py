@@ -151,6 +151,7 @@ class AmiClient:
         rng: random.Random | None = None,
         on_connect: ConnectHook | None = None,
         sleep: Sleep | None = None,
+        events: str | None = None,
     ) -> None:
         if auth not in ("plain", "md5"):
             raise ValueError(f"auth must be 'plain' or 'md5', not {auth!r}")
@@ -184,6 +185,13 @@ class AmiClient:
         self._rng = rng if rng is not None else random.Random()
         self._on_connect = on_connect
         self._sleep: Sleep = sleep if sleep is not None else asyncio.sleep
+        if events is not None and ("\r" in events or "\n" in events):
+            raise ValueError("events must be on one line")
+        # The Login's ``Events:`` (on, off or a class list): the manager then sends only
+        # those classes, whatever else the AMI user may read. A busy Asterisk sends far more
+        # dialplan, AGI and DTMF events than the daemon uses; not receiving them is cheaper
+        # than decoding and dropping them.
+        self._events = events
 
         # A per-client prefix keeps our ActionIDs apart from other clients' in shared logs.
         self._id_prefix = f"acd-{uuid.uuid4().hex[:8]}"
@@ -483,6 +491,8 @@ class AmiClient:
             login = action("Login", AuthType="md5", Username=self._username, Key=key)
         else:
             login = action("Login", Username=self._username, Secret=self._secret)
+        if self._events is not None:
+            login = login.replace({"Events": self._events})
         reply = await self._handshake(link, login)
         if not reply.ok:
             raise AmiAuthenticationError(

@@ -109,6 +109,19 @@ async def test_md5_login(fake: FakeManager) -> None:
 
 
 @pytest.mark.parametrize("auth", ["plain", "md5"])
+async def test_login_asks_only_for_the_event_classes_given(fake: FakeManager, auth: str) -> None:
+    client = make_client(fake, auth=auth, events="call,user")
+    async with running(client):
+        await client.wait_connected(timeout=5)
+        [login] = fake.actions("Login")
+        assert login["Events"] == "call,user"
+    without = make_client(fake)
+    async with running(without):
+        await without.wait_connected(timeout=5)
+        assert "Events" not in fake.actions("Login")[-1]  # the manager's default: everything allowed
+
+
+@pytest.mark.parametrize("auth", ["plain", "md5"])
 async def test_wrong_secret_raises_and_is_not_retried(fake: FakeManager, auth: str) -> None:
     client = make_client(fake, secret="wrong", auth=auth)
     waiter = asyncio.create_task(client.wait_connected(timeout=5))
