@@ -33,12 +33,11 @@ class SecretRedactor(logging.Filter):
         if not self._secrets:
             return True
         message = record.getMessage()
-        redacted = message
         for secret in self._secrets:
-            redacted = redacted.replace(secret, REDACTED)
-        if redacted != message:
-            record.msg = redacted
-            record.args = None
+            message = message.replace(secret, REDACTED)
+        # Keep the formatted text: the formatter then does not format the arguments again.
+        record.msg = message
+        record.args = None
         return True
 
 
