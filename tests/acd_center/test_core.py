@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import pytest
 
 from acd.center.agents import AgentStateError, transition
-from acd.center.core import LIMBO_TIMEOUT, RESERVE_TIMEOUT, CallCenter
+from acd.center.base import FORGET_GRACE
+from acd.center.core import LIMBO_TIMEOUT, RECORD_GRACE, RESERVE_TIMEOUT, CallCenter
 from acd.center.messages import (
     AgentRequest,
     AmiEvent,
@@ -264,6 +265,26 @@ def test_ivr_only_call_is_recorded_when_the_ivr_ends() -> None:
     h.send(IvrFinished("c9", "hangup_by_caller", "menu", (), {"lang": "fr"}), at=9.0)
     [record] = h.records()
     assert (record.outcome, record.ivr_end_step, record.hangup_by) == (CallOutcome.IVR_ONLY, "menu", "caller")
+
+
+def test_finished_calls_leave_memory_unless_a_post_call_survey_may_still_update_them() -> None:
+    h = Harness([queue(), queue(name="surveyed", after_call="survey")], [ALICE])
+    caller = CallerInfo("c9", "PJSIP/trunk-c9", "c9", "", "555", "")
+    h.send(CallStarted("c9", caller, "5000", "main"), at=1.0)
+    effects = h.send(IvrFinished("c9", "hangup_by_caller", "menu", (), {}), at=9.0)
+    assert SetTimer(("forget", "c9"), 9.0 + FORGET_GRACE) in effects
+    h.send(TimerFired(("forget", "c9")), at=9.0 + FORGET_GRACE)
+    assert h.core.call_record("c9") is None
+
+    h.call("c1", queue="surveyed", at=100.0)
+    [originate] = h.originates()
+    h.answer(originate, at=102.0)
+    h.send(CallerAgiEnded("c1"), at=102.1)
+    h.bridge("c1", at=102.2)
+    effects = h.send(IvrFinished("c1", "answered", "q", (), {}), at=102.3)
+    effects += h.send(AmiEvent(event("Hangup", Uniqueid=originate.channel_id, Cause=16)), at=160.0)
+    assert SetTimer(("forget", "c1"), 160.0 + RECORD_GRACE) in effects
+    assert h.core.call_record("c1") is not None  # the survey that follows will find it
 
 
 def test_transition_table_refuses_what_it_does_not_list() -> None:

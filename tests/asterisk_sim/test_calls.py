@@ -425,7 +425,9 @@ async def test_press_when_a_given_prompt_is_heard(tmp_path: Path) -> None:
 
     async with fastagi(daemon) as server:
         async with running(sim_config(tmp_path, agi_target=("127.0.0.1", server.port))) as sim:
-            call = sim.place_call(Caller(dnis="5000", presses=[Press("1", when="custom/offer", after=0.3)], patience=5.0))
+            call = sim.place_call(
+                Caller(dnis="5000", presses=[Press("1", when="custom/offer", after=0.3)], patience=5.0)
+            )
             await call.wait_ended(10)
         server.check()
     assert call.pressed_digits == "1"
