@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import TypeAlias
 
@@ -71,10 +71,21 @@ class Agent:
         # A private read-only copy: the caller's dict must not change routing behind its back.
         object.__setattr__(self, "skills", MappingProxyType(dict(self.skills)))
 
+    def with_reserved(self, reserved: bool) -> Agent:
+        """This agent with ``reserved`` changed (a cheap copy: nothing needs re-validating)."""
+        copy = object.__new__(Agent)
+        for name in _AGENT_FIELDS:
+            object.__setattr__(copy, name, getattr(self, name))
+        object.__setattr__(copy, "reserved", reserved)
+        return copy
+
     @property
     def available(self) -> bool:
         """Whether the agent may be offered a call right now."""
         return self.ready and not self.reserved and self.active_calls < self.max_concurrent
+
+
+_AGENT_FIELDS = tuple(f.name for f in fields(Agent))
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ the tree for every agent it considers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TypeAlias
 
 MIN_LEVEL = 1
@@ -30,12 +30,19 @@ class Need:
 
     skill: str
     min_level: int
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.skill:
             raise ValueError("a Need must name a skill")
         if not MIN_LEVEL <= self.min_level <= MAX_LEVEL:
             raise ValueError(f"skill level must be {MIN_LEVEL}..{MAX_LEVEL}, got {self.min_level}")
+        object.__setattr__(self, "_hash", hash((Need, self.skill, self.min_level)))
+
+    def __hash__(self) -> int:
+        # Trees are dict keys on every call arrival and departure (the router's call groups):
+        # hashing once at construction beats re-walking the tree each time.
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,13 @@ class AllOf:
     """Every part must hold. ``AllOf(())`` is satisfied by any agent (see ``ANYONE``)."""
 
     parts: tuple[Requirement, ...]
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((AllOf, self.parts)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +64,17 @@ class AnyOf:
     """At least one part must hold."""
 
     parts: tuple[Requirement, ...]
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # An empty alternative can never be satisfied: almost certainly a parser bug, and a call
         # carrying it would wait forever.
         if not self.parts:
             raise ValueError("AnyOf needs at least one alternative")
+        object.__setattr__(self, "_hash", hash((AnyOf, self.parts)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 Requirement: TypeAlias = Need | AllOf | AnyOf
@@ -119,29 +138,48 @@ def skills_in(requirement: Requirement) -> frozenset[str]:
             return frozenset().union(*(skills_in(part) for part in parts))
 
 
-def necessary_skills(requirement: Requirement) -> frozenset[str] | None:
-    """A set of skills of which every agent able to take the call (at any cap) has at least one.
-
-    ``None`` means no such restriction (an empty ``AllOf`` is met by anyone). The router files a
-    group of waiting calls under these skills, so an agent only looks at groups filed under a
-    skill it has. For ``AllOf`` one part is enough (all parts are necessary); the smallest set is
-    chosen, ties broken by name so the choice is deterministic.
-    """
+def mandatory_skills(requirement: Requirement) -> frozenset[str]:
+    """The skills every agent able to take the call (at any cap) has: a Need's skill survives any
+    relaxation, since a missing skill counts as level 0."""
     match requirement:
         case Need(skill, _):
             return frozenset((skill,))
         case AllOf(parts):
-            options = [s for s in (necessary_skills(part) for part in parts) if s is not None]
+            return frozenset().union(*(mandatory_skills(part) for part in parts))
+        case AnyOf(parts):
+            return frozenset.intersection(*(mandatory_skills(part) for part in parts))
+
+
+SkillSet: TypeAlias = tuple[str, ...]
+"""Up to two skill names, sorted: a key the router files waiting calls under."""
+
+
+def filing_keys(requirement: Requirement) -> frozenset[SkillSet] | None:
+    """Skill sets such that every agent able to take the call has all the skills of one of them.
+
+    ``None`` means no restriction (an empty ``AllOf`` is met by anyone). The router files a
+    group of waiting calls under these sets, and an agent looks only under the sets made of its
+    own skills (each skill, and each pair), so it never meets calls needing a skill it lacks. At
+    most two skills per set keep an agent's look-ups quadratic, not exponential, in its skills.
+    """
+    mandatory = mandatory_skills(requirement)
+    if mandatory:
+        return frozenset((tuple(sorted(mandatory)[:2]),))
+    match requirement:
+        case Need():
+            raise AssertionError("a Need always has a mandatory skill")
+        case AllOf(parts):
+            options = [keys for keys in (filing_keys(part) for part in parts) if keys is not None]
             if not options:
                 return None
-            return min(options, key=lambda s: (len(s), sorted(s)))
+            return min(options, key=lambda keys: (len(keys), sorted(keys)))
         case AnyOf(parts):
-            union: set[str] = set()
+            union: set[SkillSet] = set()
             for part in parts:
-                found = necessary_skills(part)
-                if found is None:
+                keys = filing_keys(part)
+                if keys is None:
                     return None
-                union |= found
+                union |= keys
             return frozenset(union)
 
 
@@ -171,3 +209,37 @@ def candidate_buckets(requirement: Requirement, cap: int) -> tuple[SkillBucket, 
                     return None
                 found.update(dict.fromkeys(buckets))
             return tuple(found)
+
+
+Matcher: TypeAlias = Callable[[SkillLevels, int], bool]
+
+
+def compile_matcher(requirement: Requirement) -> Matcher:
+    """``satisfies`` specialised for one requirement: ``matcher(skills, cap)``.
+
+    Queues mostly ask for one skill or a few (an ``AllOf`` of Needs); those become a dict lookup
+    or a short loop instead of a walk over the tree for every agent considered.
+    """
+    match requirement:
+        case Need(skill, min_level):
+
+            def one(skills: SkillLevels, cap: int) -> bool:
+                return skills.get(skill, 0) >= (min_level if min_level < cap else cap)
+
+            return one
+        case AllOf(parts) if all(isinstance(part, Need) for part in parts):
+            needs = tuple((part.skill, part.min_level) for part in parts if isinstance(part, Need))
+
+            def every(skills: SkillLevels, cap: int) -> bool:
+                for skill, min_level in needs:
+                    if skills.get(skill, 0) < (min_level if min_level < cap else cap):
+                        return False
+                return True
+
+            return every
+        case _:
+
+            def tree(skills: SkillLevels, cap: int) -> bool:
+                return satisfies(skills, requirement, cap)
+
+            return tree

@@ -7,22 +7,28 @@ pair only changes when the call is new, when the agent becomes available (or cha
 the call crosses a relaxation step (time never tightens a requirement). So the next ``assign``
 only has to look at:
 
-* *dirty calls*: added since the last assign, or crossed a step since then;
+* *dirty calls*: added since the last assign, or crossed a step since then while agents that
+  were already available serve their queue (the only ones a loosening can newly suit that the
+  next point does not already cover);
 * *fresh agents*: became available or were updated since then.
 
 Replaying the reference scan restricted to those
 ------------------------------------------------
 The reference scans every call in the global order. A call that is not dirty can only be
 paired with a fresh agent, and then it is that agent's *frontier*: the best remaining call it
-can take now. So the router merges, in one heap keyed by the call order, the dirty calls and the
+may take now. So the router merges, in one heap keyed by the call order, the dirty calls and the
 frontier of each fresh agent, and pops them in order. Each popped call takes the best eligible
 available agent (any agent, exactly as the reference would), after which the agents whose
 frontier it was look again. A batch of changes thus gives the reference's answer, e.g. two
 agents freed at once where the best call prefers the second.
 
-The frontier of an agent is found among group heads only (see ``waiting_calls``): for each queue
-it serves and skill it has, the filed groups are scanned best head first, stopping at the first
-head it may take now, or as soon as heads rank below the best found so far.
+Only the head of a group of like calls (``waiting_calls``) can ever be taken first, so frontiers
+are looked for among heads, and a dirty call that is not its group's head is passed over.
+Available agents are indexed by skill and level in each queue's strategy order (``agent_pool``).
+
+Time per decision: a fresh agent walks its own filed lists (its queues times its skills and skill
+pairs), usually stopping at the first head; a dirty call asks the few agent buckets that can
+hold a match. Neither depends on how many calls wait beyond the heap operations (log n).
 """
 
 from __future__ import annotations
@@ -37,8 +43,7 @@ from acd.agent_pool import AgentPool
 from acd.errors import RoutingConfigError
 from acd.model import Agent, Assignment, Call, CallOrderKey, call_order_key
 from acd.policy import QueuePolicy
-from acd.strategies import KeyContext
-from acd.waiting_calls import WILDCARD, Signature, WaitingCalls
+from acd.waiting_calls import FilingKey, GroupList, WaitingCalls, agent_filing_keys
 
 _NO_AGENT = ""  # heap entries of dirty calls; agent ids are never empty
 
@@ -60,9 +65,12 @@ class Router:
                 raise RoutingConfigError(f"queue {name!r} is configured with the policy of {policy.name!r}")
         self._policies = dict(queue_policies)
         self._agents: dict[str, Agent] = {}
-        self._signature: dict[str, Signature] = {}
-        self._signatures: dict[Signature, Signature] = {}
-        self._filing: dict[str, tuple[tuple[str, str], ...]] = {}
+        # Agents reserved by ``assign`` whose stored value does not say so yet: the copy is
+        # made when someone looks (``_current``), not inside the decision, and often never
+        # (the engine upserts a new value when the call ends).
+        self._reserving: set[str] = set()
+        self._filing: dict[str, tuple[FilingKey, ...]] = {}
+        self._lists: dict[str, tuple[GroupList, ...]] = {}  # the filed lists of self._filing
         self._pool = AgentPool(self._policies)
         self._waiting = WaitingCalls(self._policies)
         self._fresh: set[str] = set()
@@ -76,16 +84,15 @@ class Router:
         """Add or replace an agent (skills, queues, availability, workload history)."""
         if not agent.id:
             raise ValueError("agent id must not be empty")
+        old = self._agents.get(agent.id)
         self._agents[agent.id] = agent
-        signature = frozenset(agent.skills.items())
-        # Interned so that agents with equal skills hit the groups' caches by identity.
-        self._signature[agent.id] = self._signatures.setdefault(signature, signature)
-        self._filing[agent.id] = tuple(
-            (queue, skill)
-            for queue in sorted(agent.queues)
-            if queue in self._policies
-            for skill in (*agent.skills, WILDCARD)
-        )
+        self._reserving.discard(agent.id)  # the caller's value is the truth from now on
+        if old is None or old.skills != agent.skills or old.queues != agent.queues:
+            if old is not None:
+                self._waiting.release_lists(self._filing[agent.id])
+            routed = [queue for queue in agent.queues if queue in self._policies]
+            keys = self._filing[agent.id] = agent_filing_keys(routed, agent.skills)
+            self._lists[agent.id] = self._waiting.lists_for(keys)
         self._pool.discard(agent.id)
         if agent.available:
             self._pool.add(agent)
@@ -95,11 +102,14 @@ class Router:
 
     def remove_agent(self, agent_id: str) -> Agent | None:
         """Forget an agent; returns it, or ``None`` if unknown."""
-        agent = self._agents.pop(agent_id, None)
-        if agent is not None:
-            self._pool.discard(agent_id)
-            self._fresh.discard(agent_id)
-            del self._signature[agent_id], self._filing[agent_id]
+        if agent_id not in self._agents:
+            return None
+        agent = self._current(agent_id)
+        del self._agents[agent_id]
+        self._pool.discard(agent_id)
+        self._fresh.discard(agent_id)
+        self._waiting.release_lists(self._filing.pop(agent_id))
+        del self._lists[agent_id]
         return agent
 
     def set_available(self, agent_id: str, available: bool, now: float) -> None:
@@ -108,7 +118,7 @@ class Router:
         ``True``: the agent is ready and free (no reservation, no active call) and idle since
         ``now``, unless it already was available. ``False``: the agent is not ready.
         """
-        agent = self._agents[agent_id]
+        agent = self._current(agent_id)
         if available and not agent.available:
             self.upsert_agent(replace(agent, ready=True, reserved=False, active_calls=0, idle_since=now))
         elif not available and agent.ready:
@@ -116,11 +126,13 @@ class Router:
 
     def agent(self, agent_id: str) -> Agent:
         """The router's current view of ``agent_id`` (``KeyError`` if unknown)."""
-        return self._agents[agent_id]
+        return self._current(agent_id)
 
     @property
     def agents(self) -> Mapping[str, Agent]:
         """Every known agent, by id (read only)."""
+        for agent_id in list(self._reserving):
+            self._current(agent_id)
         return MappingProxyType(self._agents)
 
     # ------------------------------------------------------------------ calls
@@ -177,7 +189,12 @@ class Router:
 
         dirty = self._new_calls
         self._new_calls = set()
-        dirty.update(self._waiting.pop_due(now))
+        for call_id in self._waiting.pop_due(now):
+            # A call that loosened can newly suit any available agent. Agents freed since the
+            # last assign will find it through their frontier anyway, so it only needs a look
+            # of its own when agents that were already available serve its queue.
+            if self._pool.filed_serve(self._waiting.queue_of(call_id)):
+                dirty.add(call_id)
         fresh = self._fresh
         self._fresh = set()
 
@@ -210,15 +227,27 @@ class Router:
                 assert agent_id == _NO_AGENT, "router invariant broken"
                 continue
             seen.add(call_id)
+            if agent_id == _NO_AGENT and not self._waiting.is_head(call_id):
+                # Its group's head ranks before it and is more relaxed, yet is still waiting:
+                # no available agent may take the head, so none may take this call.
+                continue
             chosen = self._best_agent(call_id, now, day_start)
             if chosen is None:
                 continue
             assignments.append(self._commit(call_id, chosen, now))
             if agent_id != _NO_AGENT and agent_id != chosen:
                 self._push_frontier(heap, agent_id, now)
+        self._pool.file_staged()
         return assignments
 
     # ------------------------------------------------------------------ internals
+
+    def _current(self, agent_id: str) -> Agent:
+        agent = self._agents[agent_id]
+        if agent_id in self._reserving:
+            self._reserving.discard(agent_id)
+            agent = self._agents[agent_id] = agent.with_reserved(True)
+        return agent
 
     def _push_frontier(self, heap: list[tuple[CallOrderKey, str]], agent_id: str, now: float) -> None:
         if agent_id == _NO_AGENT:
@@ -229,40 +258,21 @@ class Router:
 
     def _frontier(self, agent_id: str, now: float) -> CallOrderKey | None:
         """The best waiting call the (available) agent may take at ``now``, as its order key."""
-        signature = self._signature[agent_id]
-        waiting = self._waiting
-        best: CallOrderKey | None = None
-        for queue, skill in self._filing[agent_id]:
-            for head_key, gid in waiting.filed(queue, skill):
-                if best is not None and head_key >= best:
-                    break
-                # head_key[1] is the head's enqueue_time; the head is its group's most relaxed call.
-                if now >= head_key[1] + waiting.group(gid).wait_for(signature):
-                    best = head_key
-                    break
-        return best
+        return self._waiting.best_head(self._agents[agent_id].skills, self._lists[agent_id], now)
 
     def _best_agent(self, call_id: str, now: float, day_start: float) -> str | None:
         call = self._waiting.get(call_id)
         assert call is not None
+        if not self._pool.serves(call.queue):
+            return None  # the common case under load: nobody free in this queue
         group = self._waiting.group_of(call_id)
-        policy = group.policy
-        cap = policy.relaxation.cap_at(call.enqueue_time, now)
-        buckets = group.candidate_buckets(cap) or ((WILDCARD, 0),)
-        ctx = KeyContext(now, day_start, policy.occupancy_window, self._last_chosen.get(call.queue))
-        signatures = self._signature
-        enqueue_time = call.enqueue_time
-
-        def eligible(agent: Agent) -> bool:
-            return now >= enqueue_time + group.wait_for(signatures[agent.id])
-
-        return self._pool.best(call, buckets, policy.strategy, ctx, eligible)
+        cap = group.cap_at(call.enqueue_time, now)
+        return self._pool.best(call, group, cap, now, day_start, self._last_chosen.get(call.queue))
 
     def _commit(self, call_id: str, agent_id: str, now: float) -> Assignment:
         call = self._waiting.remove(call_id)
         assert call is not None
-        agent = replace(self._agents[agent_id], reserved=True)
-        self._agents[agent_id] = agent
+        self._reserving.add(agent_id)
         self._pool.discard(agent_id)
         self._last_chosen[call.queue] = agent_id
         return Assignment(call_id, agent_id, call.queue, now)
