@@ -28,7 +28,8 @@ from pathlib import Path
 from bench.machine import raise_fd_limit
 from configlang.diagnostics import Diagnostics
 from ivr_acd import logs
-from ivr_acd.daemon import ConfigError, Daemon
+from ivr_acd.daemon import Daemon
+from ivr_acd.daemon import serve as serve_daemon
 from ivr_acd.settings import load_settings
 
 
@@ -90,21 +91,13 @@ async def serve(args: argparse.Namespace) -> int:
         gc.callbacks.append(gc_probe)
     sampler = asyncio.create_task(probe.run(), name="bench-lag-probe") if probe else None
     try:
-        await daemon.start()
-    except ConfigError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic.format(), file=sys.stderr)
-        await daemon.stop(drain_timeout=0)
-        return 2
-    try:
-        await daemon.run_until_signalled()
+        return await serve_daemon(daemon)
     finally:
         if sampler is not None:
             sampler.cancel()
             await asyncio.gather(sampler, return_exceptions=True)
         if probe is not None:
             probe.dump(args.lag, gc_probe)
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

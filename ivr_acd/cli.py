@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import os
 import shutil
 import signal
@@ -61,7 +60,7 @@ def _config_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(argv: list[str]) -> int:
-    from ivr_acd.daemon import ConfigError, Daemon
+    from ivr_acd.daemon import Daemon, serve
     from ivr_acd.settings import load_settings
 
     parser = argparse.ArgumentParser(prog="ivr-acd run", description="Run the daemon.")
@@ -74,24 +73,7 @@ def _run(argv: list[str]) -> int:
     if settings is None:
         return 2
     logs.setup(settings.log_level)
-
-    async def serve() -> int:
-        daemon = Daemon(settings)
-        try:
-            await daemon.start()
-        except ConfigError as exc:
-            for diagnostic in exc.diagnostics:
-                print(diagnostic.format(), file=sys.stderr)
-            await daemon.stop(drain_timeout=0)
-            return 2
-        # What start-up built (modules, compiled dialplans, configuration) lives as long as
-        # the process: moved out of the collector's sight, full collections only walk what
-        # calls allocate, which keeps their pauses short under load.
-        gc.freeze()
-        await daemon.run_until_signalled()
-        return 0
-
-    return asyncio.run(serve())
+    return asyncio.run(serve(Daemon(settings)))
 
 
 def _demo(argv: list[str]) -> int:
