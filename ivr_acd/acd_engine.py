@@ -50,6 +50,9 @@ from telephony.ami.message import AmiMessage, action
 
 log = logging.getLogger(__name__)
 
+YIELD_EVERY = 50
+"""Messages the engine applies in a row before letting the event loop run other tasks."""
+
 # AMI events the core reads; everything else is dropped before it reaches the inbox.
 INTERESTING_EVENTS = frozenset(
     {"OriginateResponse", "Newchannel", "BridgeEnter", "Hangup", "HangupRequest", "SoftHangupRequest"}
@@ -175,8 +178,16 @@ class AcdEngine:
         await self._inbox.join()
 
     async def _run(self) -> None:
+        applied = 0
         while True:
+            if applied >= YIELD_EVERY and not self._inbox.empty():
+                # Queue.get() returns without suspending while messages are waiting: after a
+                # burst (a reconnection's resync, thousands of calls ending at once) the loop
+                # would run nothing else until the inbox is empty. Let FastAGI replies through.
+                applied = 0
+                await asyncio.sleep(0)
             message = await self._inbox.get()
+            applied += 1
             try:
                 effects = self.core.handle(message, self._clock())
             except Exception:
