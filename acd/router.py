@@ -39,7 +39,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from types import MappingProxyType
 
-from acd.agent_pool import AgentPool
+from acd.agent_pool import STAGE_LIMIT, AgentPool
 from acd.errors import RoutingConfigError
 from acd.model import Agent, Assignment, Call, CallOrderKey, call_order_key
 from acd.policy import QueuePolicy
@@ -197,6 +197,13 @@ class Router:
                 dirty.add(call_id)
         fresh = self._fresh
         self._fresh = set()
+        if self._pool.staged > STAGE_LIMIT:
+            # Every search would scan them all: quadratic when hundreds are freed at once.
+            self._pool.file_staged()
+        if len(fresh) > STAGE_LIMIT and len(fresh) >= self._waiting.group_count:
+            burst = self._assign_heads(now, day_start)
+            self._pool.file_staged()
+            return burst
 
         # Entries (call order key, agent id): a dirty call, or the frontier of a fresh agent.
         heap: list[tuple[CallOrderKey, str]] = []
@@ -238,6 +245,29 @@ class Router:
             if agent_id != _NO_AGENT and agent_id != chosen:
                 self._push_frontier(heap, agent_id, now)
         self._pool.file_staged()
+        return assignments
+
+    def _assign_heads(self, now: float, day_start: float) -> list[Assignment]:
+        """``assign`` by scanning every group head: for many fresh agents at once.
+
+        Fresh agents that share a frontier all look again each time it is taken, which grows
+        with the square of the agents freed together (a start-up, a reload). Scanning the heads
+        costs one search per group plus one per assignment instead. It is the reference scan:
+        a call that is not its group's head can only be taken once the calls before it in the
+        group were, and it then becomes the head, ranking after the call just taken.
+        """
+        heap = list(self._waiting.head_keys())
+        heapq.heapify(heap)
+        assignments: list[Assignment] = []
+        while heap:
+            call_id = heapq.heappop(heap)[3]
+            chosen = self._best_agent(call_id, now, day_start)
+            if chosen is None:
+                continue
+            group = self._waiting.group_of(call_id)
+            assignments.append(self._commit(call_id, chosen, now))
+            if group.head_key is not None:
+                heapq.heappush(heap, group.head_key)
         return assignments
 
     # ------------------------------------------------------------------ internals

@@ -140,6 +140,15 @@ class WaitingCalls:
     def __iter__(self) -> Iterator[Call]:
         return (waiting.call for waiting in self._calls.values())
 
+    @property
+    def group_count(self) -> int:
+        """How many groups have waiting calls."""
+        return len(self._groups)
+
+    def head_keys(self) -> Iterator[CallOrderKey]:
+        """The order key of every group's head."""
+        return (group.head_key for group in self._groups.values() if group.head_key is not None)
+
     def get(self, call_id: str) -> Call | None:
         """The waiting call ``call_id``, if any."""
         waiting = self._calls.get(call_id)

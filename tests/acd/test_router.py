@@ -9,6 +9,7 @@ import pytest
 from acd.errors import RoutingConfigError
 from acd.model import Agent, Assignment, Call
 from acd.policy import QueuePolicy
+from acd.reference_router import reference_assign
 from acd.requirement import Need
 from acd.router import Router
 from acd.workload import CallTally
@@ -228,3 +229,48 @@ def test_many_calls_in_one_group_are_served_in_order() -> None:
         router.set_available("a", True, float(t))
         served += [x.call_id for x in router.assign(float(t))]
     assert served == [f"c{i}" for i in range(200) if i % 3][:19]
+
+
+@pytest.mark.parametrize(
+    "strategy", ["longest_idle", "least_occupancy", "fewest_calls", "best_skill", "round_robin"]
+)
+def test_a_start_up_freeing_hundreds_of_agents_matches_the_reference(strategy: str) -> None:
+    # Hundreds of agents made available in one batch (start-up, reload) take the bulk paths:
+    # staged agents are filed first and every group head is scanned. Same answer as the oracle.
+    import random
+
+    rng = random.Random(7)
+    skills = [f"s{i}" for i in range(8)]
+    policies = {
+        q: QueuePolicy.from_config(q, strategy, [(0.0, 3), (30.0, 1)])
+        for q in ("sales", "support", "billing")
+    }
+    router = Router(policies)
+    calls = [
+        Call(
+            f"c{i}",
+            rng.choice(sorted(policies)),
+            rng.randint(0, 1),
+            1000.0 - rng.uniform(0, 60),
+            i,
+            Need(rng.choice(skills), rng.randint(1, 4)),
+        )
+        for i in range(400)
+    ]
+    agents = [
+        Agent(
+            f"a{i:03d}",
+            {s: rng.randint(1, 5) for s in rng.sample(skills, 3)},
+            frozenset(rng.sample(sorted(policies), 2)),
+            ready=True,
+            idle_since=900.0 - i,
+        )
+        for i in range(300)
+    ]
+    for call in calls:
+        router.add_call(call)
+    for agent in agents:
+        router.upsert_agent(agent)
+    expected = reference_assign(calls, agents, policies, 1000.0, last_chosen={})
+    assert len(expected) > 100
+    assert router.assign(1000.0) == expected
