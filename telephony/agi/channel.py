@@ -296,4 +296,9 @@ class AgiChannel:
             # wait() rather than `await task`: the reader's CancelledError is expected and
             # must not be confused with a cancellation of the caller, which still propagates.
             await asyncio.wait([task])
+        if task is not asyncio.current_task():
+            # A finished reader holds its exception's traceback, whose frame holds this
+            # channel, which holds the task: a reference cycle that only the garbage collector
+            # would free, taking the whole session with it (bench B1: every call's objects).
+            self._reader_task = None
         await close_stream(self._writer)

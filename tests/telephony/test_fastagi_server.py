@@ -7,8 +7,10 @@ Handlers run inside the server, which only logs what they raise, so each test's 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import math
+import weakref
 
 import pytest
 
@@ -662,3 +664,28 @@ async def test_many_concurrent_sessions_all_complete() -> None:
         await asyncio.gather(*(caller(server.port, i) for i in range(count)))
         await eventually(lambda: server.active_sessions == 0)
     assert started == count
+
+
+async def test_an_ended_session_is_freed_without_the_garbage_collector() -> None:
+    # At hundreds of calls a second, sessions left in reference cycles made every call's
+    # objects wait for the collector, whose passes then stalled the loop (bench B1).
+    channels: list[weakref.ref[AgiChannel]] = []
+
+    async def remember(channel: AgiChannel) -> bool:
+        channels.append(weakref.ref(channel))
+        return await answer_once(channel)
+
+    probe = Probe(remember)
+    async with serving(route_table({"ivr": probe})) as server:
+        gc.collect()
+        gc.disable()
+        try:
+            async with await FakeAsterisk.start(server.port, make_env("ivr")) as fake:
+                await serve_answer(fake)
+            assert await probe.result() is True
+            await eventually(lambda: server.active_sessions == 0)
+            await asyncio.sleep(0)
+            [ref] = channels
+            assert ref() is None, [type(r).__name__ for r in gc.get_referrers(ref())]
+        finally:
+            gc.enable()
