@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from acd.center.core import CallCenter
+from acd.center.messages import Effect, Message
+from tests.center_invariants import check_call_indexes
 from tests.mosquitto import INSTALL_HINT, Mosquitto, find_mosquitto
 
 
@@ -40,3 +43,17 @@ def private_broker(mosquitto_binary: str, tmp_path: Path) -> Iterator[Mosquitto]
     mosquitto = Mosquitto(mosquitto_binary, tmp_path)
     yield mosquitto
     mosquitto.stop()
+
+
+@pytest.fixture(autouse=True)
+def checked_call_indexes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After every message the call centre core handles, in every test that runs one (unit or
+    end to end), its per-queue call indexes equal what a scan of all its calls finds."""
+    handle = CallCenter.handle
+
+    def checked(center: CallCenter, message: Message, now: float) -> list[Effect]:
+        effects = handle(center, message, now)
+        check_call_indexes(center)
+        return effects
+
+    monkeypatch.setattr(CallCenter, "handle", checked)

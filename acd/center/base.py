@@ -41,10 +41,14 @@ LIMBO_TIMEOUT = 8.0
 RECORD_GRACE = 900.0
 """Seconds an answered call's record stays in memory for its queue's post-call survey to update it."""
 FORGET_GRACE = 30.0
-"""Seconds any other finished call stays in memory (late AMI events find it, then it goes).
+"""Seconds any other queued call stays in memory once finished (late AMI events find it, then it
+goes). A call that never reached a queue goes as soon as its record is handed over.
 
 Keeping every call for RECORD_GRACE held about 180,000 finished calls at 200 calls a second,
 and the garbage collector's full passes over them stalled the event loop (bench B1)."""
+
+IN_QUEUE_PHASES = frozenset({Phase.WAITING, Phase.RINGING, Phase.CONNECTING, Phase.HELD})
+"""Phases of a call that counts as in its queue (supervisors see it waiting)."""
 
 HANGUP_EVENTS = frozenset({"hangup", "hanguprequest", "softhanguprequest"})
 NO_ANSWER_REASONS = {"3": "no_answer", "5": "busy", "1": "no_answer"}
@@ -60,6 +64,14 @@ class CenterState:
     _router: Router
     _agents: dict[str, AgentRuntime]
     _calls: dict[str, LiveCall]
+    """Every call the core knows, finished ones included until forgotten (often thousands)."""
+    _in_queue: dict[str, dict[str, LiveCall]]
+    """Queue → its calls in ``IN_QUEUE_PHASES``, kept by ``_set_phase`` so that queue events and
+    snapshots never scan ``_calls``: O(all calls) per event is what app_queue is blamed for."""
+    _callbacks_open: dict[str, dict[str, LiveCall]]
+    """Queue → its callbacks not done yet (any phase but DONE)."""
+    _indexed: dict[str, tuple[str | None, str | None]]
+    """Call id → where it is filed: (queue in ``_in_queue``, queue in ``_callbacks_open``)."""
     _attempts: dict[str, Attempt]
     _by_channel: dict[str, str]
     """Agent-leg uniqueid → attempt id."""
@@ -76,11 +88,29 @@ class CenterState:
         return Call(call.call_id, call.queue, call.priority, call.enqueued_at, call.seq, call.requirement)
 
     def _waiting_in(self, queue: str) -> list[LiveCall]:
-        return [
-            c
-            for c in self._calls.values()
-            if c.queue == queue and c.phase in (Phase.WAITING, Phase.RINGING, Phase.CONNECTING)
-        ]
+        """The calls of ``queue`` waiting for or being connected to an agent (not held)."""
+        return [c for c in self._in_queue.get(queue, {}).values() if c.phase is not Phase.HELD]
+
+    def _add_call(self, call: LiveCall) -> None:
+        """Start tracking ``call`` (whatever its phase)."""
+        self._calls[call.call_id] = call
+        self._reindex(call)
+
+    def _set_phase(self, call: LiveCall, phase: Phase) -> None:
+        """Every phase change goes through here, so that the per-queue indexes stay right."""
+        call.phase = phase
+        self._reindex(call)
+
+    def _reindex(self, call: LiveCall) -> None:
+        queued = call.queue if call.queue and call.phase in IN_QUEUE_PHASES else None
+        callback = call.queue if call.queue and call.is_callback and call.phase is not Phase.DONE else None
+        was_queued, was_callback = self._indexed.get(call.call_id, (None, None))
+        _move(self._in_queue, call, was_queued, queued)
+        _move(self._callbacks_open, call, was_callback, callback)
+        if queued is None and callback is None:
+            self._indexed.pop(call.call_id, None)
+        else:
+            self._indexed[call.call_id] = (queued, callback)
 
     def _position(self, call: LiveCall) -> int:
         if call.phase is Phase.WAITING:
@@ -170,13 +200,17 @@ class CenterState:
         if not (call.ivr_done and call.acd_done):
             return []
         call.record.ended_at = max(call.record.ended_at, now)
+        store = Store(replace(call.record, ivr_path=list(call.record.ivr_path)))
+        if call.record.queue is None and not call.is_callback:
+            # Never queued: no AMI event, ring attempt or survey can concern it any more. Most
+            # calls end in the IVR, and keeping each for FORGET_GRACE at hundreds of calls a
+            # second left the garbage collector long passes over them (bench B1).
+            del self._calls[call.call_id]
+            return [store]
         queue = self._queues.get(call.queue) if call.queue else None
         surveyed = call.answered_at is not None and queue is not None and queue.after_call
         grace = RECORD_GRACE if surveyed else FORGET_GRACE
-        return [
-            Store(replace(call.record, ivr_path=list(call.record.ivr_path))),
-            SetTimer(("forget", call.call_id), now + grace),
-        ]
+        return [store, SetTimer(("forget", call.call_id), now + grace)]
 
     def _forget_attempt(self, attempt: Attempt) -> None:
         self._attempts.pop(attempt.attempt_id, None)
@@ -228,3 +262,16 @@ def agent_caller_id(queue: str, caller: CallerInfo) -> str:
     name = f"{queue}: {caller.name}" if caller.name else queue
     name = name.replace('"', "'")
     return f'"{name}" <{caller.number}>' if caller.number else f'"{name}"'
+
+
+def _move(index: dict[str, dict[str, LiveCall]], call: LiveCall, old: str | None, new: str | None) -> None:
+    """File ``call`` under queue ``new`` (None: nowhere) instead of ``old`` in ``index``."""
+    if old == new:
+        return
+    if old is not None:
+        filed = index[old]
+        del filed[call.call_id]
+        if not filed:
+            del index[old]
+    if new is not None:
+        index.setdefault(new, {})[call.call_id] = call

@@ -106,7 +106,7 @@ class Callbacks(Upkeep):
         if call is not None and call.phase is Phase.WAITING and call.queue == queue.name:
             enqueued_at, priority = call.enqueued_at, call.priority
             self._router.remove_call(call.call_id)
-            call.phase = Phase.HELD
+            self._set_phase(call, Phase.HELD)
         elif request.variables is not None:
             # A dialplan's callback step: no place to keep, so it joins now, ranked as the
             # queue ranks a caller with these variables.
@@ -133,7 +133,7 @@ class Callbacks(Upkeep):
         return self._planned.get(callback_id)
 
     def _pending_for(self, queue: str, number: str) -> CallbackRecord | None:
-        for call in self._calls.values():
+        for call in self._callbacks_open.get(queue, {}).values():
             record = call.callback
             if (
                 record is not None
@@ -151,7 +151,7 @@ class Callbacks(Upkeep):
         call = self._calls.get(record.call_id) if record.call_id else None
         if not message.ok:
             if call is not None and call.phase is Phase.HELD:
-                call.phase = Phase.WAITING  # back to exactly the same place
+                self._set_phase(call, Phase.WAITING)  # back to exactly the same place
                 self._router.add_call(self._router_call(call))
             return []
         effects: list[Effect] = []
@@ -167,7 +167,7 @@ class Callbacks(Upkeep):
         """The live caller leaves the queue with a callback (not an abandon)."""
         if call.phase is Phase.WAITING:
             self._router.remove_call(call.call_id)
-        call.phase = Phase.WAITING  # so _left computes the wait as for any leaver
+        self._set_phase(call, Phase.WAITING)  # so _left computes the wait as for any leaver
         call.record.callback_id = callback_id
         wait = now - call.enqueued_at
         effects = self._left(call, now, CallOutcome.CALLBACK_REQUESTED, "callback", call.original_position)
@@ -217,7 +217,7 @@ class Callbacks(Upkeep):
             is_callback=True,
             callback=record,
         )
-        self._calls[record.callback_id] = call
+        self._add_call(call)
         effects: list[Effect] = [Store(replace(record)), Publish(self._changed(record, now))]
         if record.window_end is not None:
             effects.append(SetTimer(("cb_expire", record.callback_id), record.window_end))
@@ -232,10 +232,10 @@ class Callbacks(Upkeep):
         if opens is None:
             return self._finish_callback(call, CallbackStatus.EXPIRED, now)
         if opens <= now:
-            call.phase = Phase.WAITING
+            self._set_phase(call, Phase.WAITING)
             self._router.add_call(self._router_call(call))
             return []
-        call.phase = Phase.SCHEDULED
+        self._set_phase(call, Phase.SCHEDULED)
         return [SetTimer(("cb_due", call.call_id), opens)]
 
     def _changed(self, record: CallbackRecord, now: float) -> CallbackChanged:
@@ -307,7 +307,7 @@ class Callbacks(Upkeep):
         )
         self._attempts[attempt.attempt_id] = attempt
         call.attempt = attempt
-        call.phase = Phase.CUSTOMER
+        self._set_phase(call, Phase.CUSTOMER)
         agent.call_id = call.call_id
         effects = self._transition(agent, "reserve", "reserved", now)
         effects += self._dial_customer(call, attempt, CUSTOMER_CONTEXT, now)
@@ -359,7 +359,7 @@ class Callbacks(Upkeep):
         agent = self._agents.get(attempt.agent_id)
         if agent is not None and agent.state in ("reserved", "ringing"):
             effects += self._transition(agent, "answer", "on_call", now)
-        call.phase = Phase.CUSTOMER
+        self._set_phase(call, Phase.CUSTOMER)
         call.agent_id = attempt.agent_id
         return effects + self._dial_customer(call, attempt, CONNECT_CONTEXT, now)
 
@@ -371,7 +371,7 @@ class Callbacks(Upkeep):
         if success:
             if self._queues[call.queue].callback.mode == "customer_first":
                 return effects  # the customer's AGI session announces itself (CallbackCustomerArrived)
-            call.phase = Phase.CONNECTING  # ivr-acd-connect is pulling the agent into the bridge
+            self._set_phase(call, Phase.CONNECTING)  # ivr-acd-connect is pulling the agent into the bridge
             return [*effects, SetTimer(("bridge", attempt.attempt_id), now + BRIDGE_TIMEOUT)]
         outcome = {"no_answer": "no_answer", "busy": "busy"}.get(
             NO_ANSWER_REASONS.get(reason, ""), "unreachable"
@@ -446,7 +446,7 @@ class Callbacks(Upkeep):
             agent.call_id = None
             effects += self._transition(agent, "release", "ready", now)
         # From here the customer is a waiting caller like any other, at the callback's place.
-        call.phase = Phase.WAITING
+        self._set_phase(call, Phase.WAITING)
         self._router.add_call(self._router_call(call))
         return effects
 
@@ -533,7 +533,7 @@ class Callbacks(Upkeep):
         assert record is not None
         if call.phase is Phase.WAITING:
             self._router.remove_call(call.call_id)
-        call.phase = Phase.DONE
+        self._set_phase(call, Phase.DONE)
         call.acd_done = True
         record.status = status
         record.completed_at = now

@@ -85,7 +85,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-WAITING_PHASES = frozenset({Phase.WAITING, Phase.RINGING, Phase.CONNECTING, Phase.HELD})
 """Phases in which a call (or a due callback) counts as waiting in its queue."""
 
 
@@ -110,6 +109,9 @@ class CallCenter(Callbacks):
         self._router = Router({name: q.policy() for name, q in self._queues.items()})
         self._agents: dict[str, AgentRuntime] = {}
         self._calls: dict[str, LiveCall] = {}
+        self._in_queue: dict[str, dict[str, LiveCall]] = {}
+        self._callbacks_open: dict[str, dict[str, LiveCall]] = {}
+        self._indexed: dict[str, tuple[str | None, str | None]] = {}
         self._attempts: dict[str, Attempt] = {}
         self._by_channel: dict[str, str] = {}
         self._aliases: dict[str, str] = {}
@@ -233,9 +235,8 @@ class CallCenter(Callbacks):
         day = self._day_start(now)
         waiting: list[WaitingSnapshot] = []
         by_queue: dict[str, list[LiveCall]] = {}
-        for call in self._calls.values():
-            if call.phase in WAITING_PHASES and call.queue:
-                by_queue.setdefault(call.queue, []).append(call)
+        for name in sorted(self._in_queue):
+            by_queue[name] = list(self._in_queue[name].values())
         for name, calls in by_queue.items():
             calls.sort(key=lambda c: (-c.priority, c.enqueued_at, c.seq))
             for index, call in enumerate(calls, 1):
@@ -257,11 +258,7 @@ class CallCenter(Callbacks):
                     max_size=config.max_size,
                     service_level_seconds=config.service_level,
                     waiting=len(calls),
-                    callbacks_pending=sum(
-                        1
-                        for c in self._calls.values()
-                        if c.is_callback and c.queue == name and c.phase is not Phase.DONE
-                    ),
+                    callbacks_pending=len(self._callbacks_open.get(name, ())),
                     longest_wait=max((now - c.enqueued_at for c in calls), default=0.0),
                     estimated_wait=known(self._estimate(name, len(calls) + 1)),
                     offered=stats.offered,

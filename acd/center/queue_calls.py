@@ -64,7 +64,7 @@ class QueueCalls(CenterState):
             started_at=now,
             ended_at=now,
         )
-        self._calls[message.call_id] = LiveCall(message.call_id, message.caller, record, ivr_done=False)
+        self._add_call(LiveCall(message.call_id, message.caller, record, ivr_done=False))
 
     def _ivr_finished(self, message: IvrFinished, now: float) -> list[Effect]:
         call = self._calls.get(message.call_id)
@@ -114,7 +114,7 @@ class QueueCalls(CenterState):
         call.seq = next(self._seq)
         call.requirement = combine_requirements(queue.skills, message.skills)
         call.data = {k: v for k, v in message.data.items() if v is not None}
-        call.phase = Phase.WAITING
+        self._set_phase(call, Phase.WAITING)
         call.acd_done = False
         call.agi_gone = False
         call.overflow_due = False
@@ -193,7 +193,7 @@ class QueueCalls(CenterState):
         self, call: LiveCall, now: float, outcome: CallOutcome, reason: str, position: int
     ) -> list[Effect]:
         """The call left the queue without an agent (exit, overflow, no agents, callback)."""
-        call.phase = Phase.DONE
+        self._set_phase(call, Phase.DONE)
         call.acd_done = True
         call.record.outcome = outcome
         call.record.wait_time = now - call.enqueued_at
@@ -211,7 +211,7 @@ class QueueCalls(CenterState):
         if call.phase is Phase.WAITING or self._router.remove_call(call.call_id) is not None:
             self._router.remove_call(call.call_id)
         wait = now - call.enqueued_at
-        call.phase = Phase.DONE
+        self._set_phase(call, Phase.DONE)
         call.acd_done = True
         call.record.outcome = CallOutcome.ABANDONED
         call.record.wait_time = wait

@@ -75,7 +75,7 @@ class Ringing(QueueCalls):
         self._attempts[attempt.attempt_id] = attempt
         self._by_channel[attempt.channel_id] = attempt.attempt_id
         call.attempt = attempt
-        call.phase = Phase.RINGING
+        self._set_phase(call, Phase.RINGING)
         call.record.ring_attempts += 1
         agent.call_id = call_id
         effects = self._transition(agent, "reserve", "reserved", now)
@@ -147,7 +147,7 @@ class Ringing(QueueCalls):
                 effects += self._transition(agent, "caller_abandoned", "ready", now)
             self._forget_attempt(attempt)
             return effects
-        call.phase = Phase.CONNECTING
+        self._set_phase(call, Phase.CONNECTING)
         call.agent_id = attempt.agent_id
         if agent is not None:
             effects += self._transition(agent, "answer", "on_call", now)
@@ -191,11 +191,11 @@ class Ringing(QueueCalls):
                 Publish(AgentRingNoAnswer(now, call.caller, call.queue, agent.info, ring_time, outcome))
             )
         if call.overflow_due or call.agi_gone:
-            call.phase = Phase.WAITING
+            self._set_phase(call, Phase.WAITING)
             self._router.add_call(self._router_call(call))
             return effects + (self._overflow(call, now) if call.overflow_due else self._lost(call, now))
         # Back to the head of its queue: same enqueue time, same sequence number.
-        call.phase = Phase.WAITING
+        self._set_phase(call, Phase.WAITING)
         self._router.add_call(self._router_call(call))
         return effects
 
@@ -256,7 +256,7 @@ class Ringing(QueueCalls):
             return []
         attempt = call.attempt
         assert attempt is not None
-        call.phase = Phase.TALKING
+        self._set_phase(call, Phase.TALKING)
         call.answered_at = now
         wait = now - call.enqueued_at
         ring_time = now - attempt.started_at
@@ -310,7 +310,7 @@ class Ringing(QueueCalls):
             call.attempt = None
             if agent is not None and agent.state == "on_call":
                 effects += self._transition(agent, "call_end", "ready", now)
-            call.phase = Phase.WAITING
+            self._set_phase(call, Phase.WAITING)
             self._router.add_call(self._router_call(call))
             return effects
         return []  # ringing: OriginateResponse will say how it ended
@@ -323,7 +323,7 @@ class Ringing(QueueCalls):
         queue = self._queues.get(call.queue)
         talk = now - call.answered_at
         wait = call.answered_at - call.enqueued_at
-        call.phase = Phase.DONE
+        self._set_phase(call, Phase.DONE)
         call.acd_done = True
         call.record.talk_time = talk
         call.record.hangup_by = "caller" if by_caller else "agent"

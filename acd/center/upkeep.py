@@ -45,7 +45,7 @@ class Upkeep(AgentCommands):
                 effects += self._transition(agent, "call_end", "ready", now)
             self._forget_attempt(attempt)
             call.attempt = None
-            call.phase = Phase.WAITING
+            self._set_phase(call, Phase.WAITING)
             self._router.add_call(self._router_call(call))
             return effects + (self._lost(call, now) if call.agi_gone else [])
         if kind == "max_wait":

@@ -267,14 +267,14 @@ def test_ivr_only_call_is_recorded_when_the_ivr_ends() -> None:
     assert (record.outcome, record.ivr_end_step, record.hangup_by) == (CallOutcome.IVR_ONLY, "menu", "caller")
 
 
-def test_finished_calls_leave_memory_unless_a_post_call_survey_may_still_update_them() -> None:
+def test_finished_calls_leave_memory_at_once_when_never_queued_else_after_a_grace() -> None:
     h = Harness([queue(), queue(name="surveyed", after_call="survey")], [ALICE])
     caller = CallerInfo("c9", "PJSIP/trunk-c9", "c9", "", "555", "")
     h.send(CallStarted("c9", caller, "5000", "main"), at=1.0)
     effects = h.send(IvrFinished("c9", "hangup_by_caller", "menu", (), {}), at=9.0)
-    assert SetTimer(("forget", "c9"), 9.0 + FORGET_GRACE) in effects
-    h.send(TimerFired(("forget", "c9")), at=9.0 + FORGET_GRACE)
+    assert [type(e).__name__ for e in effects] == ["Store"]  # never queued: gone at once
     assert h.core.call_record("c9") is None
+    assert h.send(AmiEvent(event("Hangup", Uniqueid="c9", Cause=16)), at=9.5) == []
 
     h.call("c1", queue="surveyed", at=100.0)
     [originate] = h.originates()
@@ -285,6 +285,14 @@ def test_finished_calls_leave_memory_unless_a_post_call_survey_may_still_update_
     effects += h.send(AmiEvent(event("Hangup", Uniqueid=originate.channel_id, Cause=16)), at=160.0)
     assert SetTimer(("forget", "c1"), 160.0 + RECORD_GRACE) in effects
     assert h.core.call_record("c1") is not None  # the survey that follows will find it
+
+    h.call("c8", queue="q", at=2000.0)
+    effects = h.send(AmiEvent(event("Hangup", Uniqueid="c8", Cause=16)), at=2005.0)
+    effects += h.send(IvrFinished("c8", "hangup_by_caller", "q", (), {}), at=2005.1)
+    assert SetTimer(("forget", "c8"), 2005.1 + FORGET_GRACE) in effects
+    assert h.core.call_record("c8") is not None  # late AMI events still find an abandoned call
+    h.send(TimerFired(("forget", "c8")), at=2005.1 + FORGET_GRACE)
+    assert h.core.call_record("c8") is None
 
 
 def test_transition_table_refuses_what_it_does_not_list() -> None:
