@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import replace
 from unittest.mock import patch
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from acd.agent_pool import STAGE_LIMIT
 from acd.model import Agent, Call
 from acd.policy import QueuePolicy
 from acd.reference_router import reference_assign
@@ -108,6 +110,7 @@ def test_calls_relaxing_while_agents_idle(
         model.assign_and_compare(now)
 
 
+@pytest.mark.parametrize("stage_limit", [STAGE_LIMIT, 0], ids=["as-shipped", "bulk-paths"])
 @settings(max_examples=200, deadline=None)
 @given(
     policies,
@@ -117,33 +120,16 @@ def test_calls_relaxing_while_agents_idle(
     st.sampled_from((0.0, 5.0, 20.0)),
 )
 def test_several_agents_freed_into_an_old_backlog(
+    stage_limit: int,
     queue_policies: dict[str, QueuePolicy],
     people: list[tuple[dict[str, int], frozenset[str]]],
     specs: list[tuple[str, int, float, Requirement]],
     waves: list[set[str]],
     pause: float,
 ) -> None:
-    free_in_waves(queue_policies, people, specs, waves, pause)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    policies,
-    staff,
-    backlog,
-    st.lists(st.sets(st.sampled_from(AGENT_IDS), min_size=1), min_size=1, max_size=3),
-    st.sampled_from((0.0, 5.0, 20.0)),
-)
-def test_bursts_of_freed_agents_take_the_head_scan(
-    queue_policies: dict[str, QueuePolicy],
-    people: list[tuple[dict[str, int], frozenset[str]]],
-    specs: list[tuple[str, int, float, Requirement]],
-    waves: list[set[str]],
-    pause: float,
-) -> None:
-    # The same waves with the burst threshold at zero: staged agents are filed before the
-    # searches, and a wave at least as large as the number of call groups takes the head scan.
-    with patch("acd.router.STAGE_LIMIT", 0):
+    # With the burst threshold at zero, staged agents are filed before the searches, and a wave
+    # at least as large as the number of call groups takes the head scan.
+    with patch("acd.router.STAGE_LIMIT", stage_limit):
         free_in_waves(queue_policies, people, specs, waves, pause)
 
 
