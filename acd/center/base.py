@@ -70,8 +70,6 @@ class CenterState:
     snapshots never scan ``_calls``: O(all calls) per event is what app_queue is blamed for."""
     _callbacks_open: dict[str, dict[str, LiveCall]]
     """Queue → its callbacks not done yet (any phase but DONE)."""
-    _indexed: dict[str, tuple[str | None, str | None]]
-    """Call id → where it is filed: (queue in ``_in_queue``, queue in ``_callbacks_open``)."""
     _attempts: dict[str, Attempt]
     _by_channel: dict[str, str]
     """Agent-leg uniqueid → attempt id."""
@@ -94,23 +92,22 @@ class CenterState:
     def _add_call(self, call: LiveCall) -> None:
         """Start tracking ``call`` (whatever its phase)."""
         self._calls[call.call_id] = call
-        self._reindex(call)
+        self._refile(call, (None, None))
 
     def _set_phase(self, call: LiveCall, phase: Phase) -> None:
-        """Every phase change goes through here, so that the per-queue indexes stay right."""
-        call.phase = phase
-        self._reindex(call)
+        """Every phase change goes through here, so that the per-queue indexes stay right.
 
-    def _reindex(self, call: LiveCall) -> None:
-        queued = call.queue if call.queue and call.phase in IN_QUEUE_PHASES else None
-        callback = call.queue if call.queue and call.is_callback and call.phase is not Phase.DONE else None
-        was_queued, was_callback = self._indexed.get(call.call_id, (None, None))
-        _move(self._in_queue, call, was_queued, queued)
-        _move(self._callbacks_open, call, was_callback, callback)
-        if queued is None and callback is None:
-            self._indexed.pop(call.call_id, None)
-        else:
-            self._indexed[call.call_id] = (queued, callback)
+        Where a call is filed follows from its queue and phase; its queue only changes while it
+        is DONE (filed nowhere), so the filing before the change is the one its phase implies.
+        """
+        before = _filing(call)
+        call.phase = phase
+        self._refile(call, before)
+
+    def _refile(self, call: LiveCall, before: tuple[str | None, str | None]) -> None:
+        queued, callback = _filing(call)
+        _move(self._in_queue, call, before[0], queued)
+        _move(self._callbacks_open, call, before[1], callback)
 
     def _position(self, call: LiveCall) -> int:
         if call.phase is Phase.WAITING:
@@ -262,6 +259,13 @@ def agent_caller_id(queue: str, caller: CallerInfo) -> str:
     name = f"{queue}: {caller.name}" if caller.name else queue
     name = name.replace('"', "'")
     return f'"{name}" <{caller.number}>' if caller.number else f'"{name}"'
+
+
+def _filing(call: LiveCall) -> tuple[str | None, str | None]:
+    """Where ``call`` belongs: (queue in ``_in_queue``, queue in ``_callbacks_open``), or None."""
+    queued = call.queue if call.queue and call.phase in IN_QUEUE_PHASES else None
+    callback = call.queue if call.queue and call.is_callback and call.phase is not Phase.DONE else None
+    return queued, callback
 
 
 def _move(index: dict[str, dict[str, LiveCall]], call: LiveCall, old: str | None, new: str | None) -> None:

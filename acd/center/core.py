@@ -111,7 +111,6 @@ class CallCenter(Callbacks):
         self._calls: dict[str, LiveCall] = {}
         self._in_queue: dict[str, dict[str, LiveCall]] = {}
         self._callbacks_open: dict[str, dict[str, LiveCall]] = {}
-        self._indexed: dict[str, tuple[str | None, str | None]] = {}
         self._attempts: dict[str, Attempt] = {}
         self._by_channel: dict[str, str] = {}
         self._aliases: dict[str, str] = {}
